@@ -1,0 +1,46 @@
+# Patrol: `make demo` and `make test` work on a fresh Debian 12 with Python 3.11; they create
+# .venv and install what they need themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# The lab's own secrets (a simulated bank on loopback: not a customer's).
+export PATROL_LAB_COMMUNITY ?= patrol-lab
+export PATROL_LAB_V3_AUTH ?= lab-auth-key-0001
+export PATROL_LAB_V3_PRIV ?= lab-priv-key-0001
+export PATROL_LAB_SSH_PASSWORD ?= lab-ssh-password
+
+.PHONY: demo test lint format bench clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m lab.demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.snmp_sweep
+
+clean:
+	rm -rf $(VENV) .pytest_cache var

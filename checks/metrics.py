@@ -1,0 +1,43 @@
+"""Canonical metric names and units, so results compare across vendors (DESIGN.md)."""
+
+from __future__ import annotations
+
+UPTIME = "uptime"  # s
+CPU_USAGE = "cpu.usage"  # %
+MEMORY_USAGE = "memory.usage"  # %
+MEMORY_USED = "memory.used"  # bytes
+MEMORY_TOTAL = "memory.total"  # bytes
+STORAGE_USAGE = "storage.usage"  # %
+TEMPERATURE = "temperature"  # °C
+FAN_SPEED = "fan.speed"  # rpm
+VOLTAGE = "voltage"  # V
+INTERFACE_ERRORS = "interface.errors"  # per s
+INTERFACE_UTILIZATION = "interface.utilization"  # %
+
+UNITS: dict[str, str] = {
+    UPTIME: "s",
+    CPU_USAGE: "%",
+    MEMORY_USAGE: "%",
+    MEMORY_USED: "B",
+    MEMORY_TOTAL: "B",
+    STORAGE_USAGE: "%",
+    TEMPERATURE: "C",
+    FAN_SPEED: "rpm",
+    VOLTAGE: "V",
+    INTERFACE_ERRORS: "/s",
+    INTERFACE_UTILIZATION: "%",
+}
+
+# Threshold keys an inventory may set; the keys are the metric names they apply to.
+THRESHOLD_KEYS: frozenset[str] = frozenset(
+    {
+        CPU_USAGE,
+        MEMORY_USAGE,
+        STORAGE_USAGE,
+        TEMPERATURE,
+        FAN_SPEED,
+        INTERFACE_ERRORS,
+        INTERFACE_UTILIZATION,
+        UPTIME,
+    }
+)

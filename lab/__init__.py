@@ -1,0 +1,1 @@
+"""A simulated customer network on loopback: snmpsim devices, scenarios, `patrol-lab`."""
