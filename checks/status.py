@@ -32,7 +32,9 @@ class Status(Enum):
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown status {text!r} (expected OK, WARNING, CRITICAL or UNKNOWN)")
+            raise ValueError(
+                f"unknown status {text!r} (expected OK, WARNING, CRITICAL or UNKNOWN)"
+            ) from None
 
     def __str__(self) -> str:
         return self.value
