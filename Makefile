@@ -13,7 +13,12 @@ export PATROL_LAB_SSH_PASSWORD ?= lab-ssh-password
 
 .PHONY: demo test lint format bench clean install
 
+# Debian ships venv/ensurepip in a separate package: install it when missing (root or sudo).
 $(BIN)/python:
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing python3-venv (Debian keeps ensurepip apart)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
@@ -24,7 +29,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m lab.demo
+	bash scripts/demo.sh
 
 test: $(STAMP)
 	$(BIN)/ruff check .
