@@ -1,39 +1,131 @@
 """inventory.yaml: the model of customers, sites, devices and credentials, and its loader.
 
 PUBLIC API (used by agent/, lab/ and tests; keep it stable):
-    load_inventory(path) -> Inventory            raises InventoryError listing every problem
-    InventoryError.issues: list[InventoryIssue]  each str()s as "file:line: field.path: message"
-    Inventory.devices, .device(name), .select(customer=, site=, tag=), .customers, .credentials
+    load_inventory(path, *, check_secrets=False) -> Inventory
+                                                 raises InventoryError listing every problem
+    parse_inventory(text, file="inventory.yaml", *, base_dir=None, check_secrets=False)
+                                                 the same from a string (secret file paths are
+                                                 relative to base_dir, default the current dir)
+    default_inventory_path() -> Path             $PATROL_INVENTORY, else ./inventory.yaml
+    InventoryError.issues: list[InventoryIssue]  each str()s as "file:line: field.path: message",
+                                                 sorted by line
+    Inventory.devices, .sites, .device(name), .select(customer=, site=, tag=), .customers,
+            .credentials, .path
     Device: name, address, platform, role, criticality, snmp, ssh, tags, customer, site, zone,
             thresholds (resolved Thresholds: device > site > customer > defaults > catalog)
     Secret.reveal() -> str  (raises SecretError, located, when the env var/file is unusable)
+    Secret.problem() -> str | None  (why reveal() would fail, without the value)
+    CRITICALITIES, ZONES, CREDENTIAL_TYPES, AUTH_PROTOCOLS, PRIV_PROTOCOLS
+
+Field paths in issues name list items by their id (customers, sites) or name (devices) when
+they have a usable one, else by index:
+`customers.fzbank.sites.fz-hq.devices.fz-hq-core-01.platform`,
+`customers.fzbank.sites.fz-hq.devices[3].name`. Mapping keys are joined with dots.
+
+Secrets are never inline: a credential names an environment variable (`{env: VAR}`) or a file
+readable by its owner only (`{file: path}`, mode 0600 or 0400; a relative path is relative to the
+inventory's folder, `~` is expanded). Loading never reads them unless `check_secrets=True`
+(what `patrol inventory check` does); a transport calls `Secret.reveal()` when it connects.
 """
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
+import os
+import re
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.thresholds import Thresholds
+from checks import yamlnodes as yn
+from checks.metrics import THRESHOLD_KEYS
+from checks.platforms import PLATFORMS
+from checks.thresholds import Range, RawThreshold, Thresholds, resolve
 
 CRITICALITIES = ("high", "medium", "low")
 ZONES = ("urban", "suburban")
+CREDENTIAL_TYPES = ("snmp_v2c", "snmp_v3", "ssh")
+AUTH_PROTOCOLS = ("md5", "sha", "sha224", "sha256", "sha384", "sha512")
+# Canonical names; `aes` in a file is stored as `aes128` (what every vendor means by plain AES).
+PRIV_PROTOCOLS = ("des", "3des", "aes128", "aes192", "aes256")
+PRIV_ALIASES = {"aes": "aes128"}
+INVENTORY_ENV = "PATROL_INVENTORY"
+# RFC 3414 (USM) passphrases shorter than this are refused by net-snmp and most agents.
+SNMPV3_MIN_KEY_LENGTH = 8
 
 
 class SecretError(Exception):
     """A secret that cannot be read; the message names where it is referenced, never its value."""
 
 
+def _file_problem(path: str, what: str) -> str | None:
+    """Why a file holding a secret may not be used (missing, not a file, group/world readable)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return f"{what} {path} does not exist"
+    except OSError as exc:
+        return f"{what} {path} cannot be read: {(exc.strerror or str(exc)).lower()}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{what} {path} is not a regular file"
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        return (
+            f"{what} {path} is mode {mode:04o}; it must be 0600 (readable by its owner only): "
+            f"chmod 600 {path}"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Secret:
-    """A reference to a secret: an environment variable or a file of mode 0600."""
+    """A reference to a secret: an environment variable or a file of mode 0600.
+
+    It never holds the value: `reveal()` reads it each time, so neither repr(), str(), pickling
+    nor a log line can leak it.
+    """
 
     env: str | None = None
     file: str | None = None
     where: str = ""  # "inventory.yaml:3: credentials.lab-v2c.community", for error messages
 
     def reveal(self) -> str:
-        raise NotImplementedError  # filled in by the inventory loader work
+        value, problem = self._read()
+        if problem is not None:
+            raise SecretError(f"{self.where}: {problem}" if self.where else problem)
+        return value
+
+    def problem(self) -> str | None:
+        """Why `reveal()` would fail right now, or None; the message never holds the value."""
+        return self._read()[1]
+
+    def _read(self) -> tuple[str, str | None]:
+        if self.env is not None:
+            value = os.environ.get(self.env)
+            if value is None:
+                return "", f"environment variable {self.env} is not set"
+            if not value:
+                return "", f"environment variable {self.env} is empty"
+            return value, None
+        if self.file is not None:
+            problem = _file_problem(self.file, "secrets file")
+            if problem is not None:
+                return "", problem
+            try:
+                text = Path(self.file).read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                return "", f"secrets file {self.file} is not UTF-8 text"
+            except OSError as exc:
+                reason = (exc.strerror or str(exc)).lower()
+                return "", f"secrets file {self.file} cannot be read: {reason}"
+            # Editors end files with a newline; it is never part of a password.
+            value = text.rstrip("\r\n")
+            if not value:
+                return "", f"secrets file {self.file} is empty"
+            return value, None
+        return "", "the secret names neither an environment variable nor a file"
 
     def __repr__(self) -> str:
         return f"Secret(env={self.env!r})" if self.env else f"Secret(file={self.file!r})"
@@ -53,7 +145,7 @@ class SnmpV3Credential:
     user: str
     auth: str  # md5 | sha | sha224 | sha256 | sha384 | sha512
     auth_key: Secret
-    priv: str | None  # des | aes | aes128 | aes192 | aes256 | None (authNoPriv)
+    priv: str | None  # des | 3des | aes128 | aes192 | aes256 | None (authNoPriv); `aes` -> aes128
     priv_key: Secret | None
 
 
@@ -62,7 +154,7 @@ class SshCredential:
     name: str
     username: str
     password: Secret | None = None
-    key_file: str | None = None
+    key_file: str | None = None  # absolute path (`~` expanded, relative to the inventory's folder)
 
 
 Credential = SnmpV2cCredential | SnmpV3Credential | SshCredential
@@ -117,8 +209,10 @@ class Customer:
 @dataclass(frozen=True)
 class InventoryIssue:
     file: str
-    line: int
-    path: str  # dotted field path, e.g. "customers[0].sites[1].devices[2].platform"
+    line: int  # 1-based; 0 when the problem is the file itself (missing, unreadable)
+    path: (
+        str  # dotted field path, e.g. "customers.fzbank.sites.fz-hq.devices.fz-hq-core-01.platform"
+    )
     message: str
 
     def __str__(self) -> str:
@@ -137,6 +231,10 @@ class Inventory:
     path: Path
     credentials: dict[str, Credential]
     customers: tuple[Customer, ...]
+
+    @property
+    def sites(self) -> list[Site]:
+        return [s for c in self.customers for s in c.sites]
 
     @property
     def devices(self) -> list[Device]:
@@ -160,5 +258,809 @@ class Inventory:
         ]
 
 
-def load_inventory(path: str | Path) -> Inventory:
-    raise NotImplementedError  # filled in by the inventory loader work
+def default_inventory_path() -> Path:
+    """The inventory a command uses when none is given: $PATROL_INVENTORY, else ./inventory.yaml."""
+    return Path(os.environ.get(INVENTORY_ENV) or "inventory.yaml")
+
+
+def load_inventory(path: str | Path, *, check_secrets: bool = False) -> Inventory:
+    """Read and validate an inventory file; raise InventoryError with every problem found.
+
+    `check_secrets=True` also reads every secret (and checks SSH key files) and reports the
+    ones that cannot be used now; without it nothing outside the file itself is looked at.
+    """
+    path = Path(path)
+    text = _read_text(path)
+    return parse_inventory(
+        text, str(path), base_dir=path.absolute().parent, check_secrets=check_secrets
+    )
+
+
+def parse_inventory(
+    text: str,
+    file: str = "inventory.yaml",
+    *,
+    base_dir: Path | None = None,
+    check_secrets: bool = False,
+) -> Inventory:
+    """Validate inventory YAML text; `file` is the name issues carry and Inventory.path."""
+    try:
+        root = yn.compose(text)
+    except yn.YamlSyntaxError as exc:
+        raise InventoryError(
+            [InventoryIssue(file, exc.line, "", f"invalid YAML: {exc.message}")]
+        ) from None
+    loader = _Loader(file, base_dir or Path.cwd(), check_secrets)
+    inventory = loader.inventory(root)
+    if loader.issues:
+        raise InventoryError(sorted(loader.issues, key=lambda issue: issue.line))
+    return inventory
+
+
+def _read_text(path: Path) -> str:
+    def fail(message: str, line: int = 0) -> InventoryError:
+        return InventoryError([InventoryIssue(str(path), line, "", message)])
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("file not found") from None
+    except IsADirectoryError:
+        raise fail("is a directory; expected an inventory file such as inventory.yaml") from None
+    except PermissionError:
+        raise fail("cannot read the file: permission denied") from None
+    except OSError as exc:
+        raise fail(f"cannot read the file: {(exc.strerror or str(exc)).lower()}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start]
+        raise fail(f"not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8", line) from None
+
+
+# --- validation -------------------------------------------------------------------------------
+
+TOP_KEYS = ("credentials", "defaults", "customers")
+DEFAULTS_KEYS = ("thresholds", "snmp", "ssh")
+DEFAULT_SNMP_KEYS = ("port", "timeout", "retries")
+DEFAULT_SSH_KEYS = ("port", "timeout")
+CUSTOMER_KEYS = ("id", "name", "thresholds", "sites")
+SITE_KEYS = ("id", "name", "zone", "thresholds", "devices")
+DEVICE_KEYS = (
+    "name",
+    "address",
+    "platform",
+    "role",
+    "criticality",
+    "snmp",
+    "ssh",
+    "thresholds",
+    "tags",
+)
+SNMP_KEYS = ("credential", "port", "timeout", "retries")
+SSH_KEYS = ("credential", "port", "timeout")
+CREDENTIAL_KEYS = {
+    "snmp_v2c": ("type", "community"),
+    "snmp_v3": ("type", "user", "auth", "auth_key", "priv", "priv_key"),
+    "ssh": ("type", "username", "password", "key_file"),
+}
+CREDENTIAL_REQUIRED = {
+    "snmp_v2c": ("community",),
+    "snmp_v3": ("user", "auth", "auth_key"),
+    "ssh": ("username",),
+}
+THRESHOLD_FIELDS = ("warn", "crit")
+MAX_TIMEOUT = 300.0  # seconds; larger values are nearly always milliseconds written by mistake
+MAX_RETRIES = 10
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+_BAD = object()  # a node that is not a usable scalar (already reported)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _one_of(values: Sequence[str]) -> str:
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def _unknown(what: str, value: str, allowed: Sequence[str]) -> str:
+    close = difflib.get_close_matches(value, allowed, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {what} {value!r}; {hint}expected one of: {', '.join(allowed)}"
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        pass
+    if len(text) > 253 or not _HOSTNAME.fullmatch(text):
+        return False
+    # An all-numeric last label is a mistyped IPv4 address (10.1.1.300), not a hostname.
+    return not text.rstrip(".").rsplit(".", 1)[-1].isdigit()
+
+
+@dataclass
+class _Defaults:
+    thresholds: dict[str, dict[str, RawThreshold]] = field(default_factory=dict)
+    snmp: dict[str, int | float] = field(default_factory=dict)
+    ssh: dict[str, int | float] = field(default_factory=dict)
+
+
+class _Loader:
+    """Walks the node tree once, building the model and collecting every issue on the way."""
+
+    def __init__(self, file: str, base_dir: Path, check_secrets: bool):
+        self.file = file
+        self.base_dir = base_dir
+        self.check_secrets = check_secrets
+        self.issues: list[InventoryIssue] = []
+        # name -> (credential type or None when the type itself is wrong, built credential or
+        # None when it has problems); devices referring to a broken one get no second issue.
+        self.credentials: dict[str, tuple[str | None, Credential | None]] = {}
+        self.device_lines: dict[str, int] = {}
+        self.customer_lines: dict[str, int] = {}
+        self.site_lines: dict[str, int] = {}
+
+    def add(self, at: yn.Node | int, path: str, message: str) -> None:
+        line = at if isinstance(at, int) else yn.line(at)
+        self.issues.append(InventoryIssue(self.file, line, path, message))
+
+    # --- generic shapes ---
+
+    def fields(
+        self,
+        node: yn.Node,
+        path: str,
+        allowed: Sequence[str],
+        required: Sequence[str] = (),
+    ) -> dict[str, yn.Node] | None:
+        """The entries of a mapping with a fixed set of keys; None when it is not a mapping."""
+        if not isinstance(node, yn.MappingNode):
+            self.add(
+                node,
+                path,
+                f"expected a mapping (keys: {', '.join(allowed)}), got {yn.describe(node)}",
+            )
+            return None
+        entries, problems = yn.entries(node)
+        for problem in problems:
+            self.add(problem.line, _join(path, problem.key), problem.message)
+        found: dict[str, yn.Node] = {}
+        for entry in entries:
+            if entry.key in allowed:
+                found[entry.key] = entry.value
+            else:
+                close = difflib.get_close_matches(entry.key, allowed, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                self.add(
+                    entry.key_node,
+                    _join(path, entry.key),
+                    f"unknown key; {hint}allowed keys: {', '.join(allowed)}",
+                )
+        for key in required:
+            if key not in found:
+                self.add(node, _join(path, key), "required field is missing")
+        return found
+
+    def scalar(self, node: yn.Node, path: str) -> object:
+        """A scalar node's value, or _BAD (a bad tag is reported here, other shapes by callers)."""
+        if not isinstance(node, yn.ScalarNode):
+            return _BAD
+        try:
+            return yn.scalar(node)
+        except ValueError as exc:
+            self.add(node, path, str(exc))
+            return _BAD
+
+    def text(self, node: yn.Node, path: str, what: str = "a string") -> str | None:
+        if isinstance(node, yn.ScalarNode) and node.tag == yn.STR_TAG and node.value.strip():
+            return node.value
+        self.add(node, path, f"expected {what}, got {yn.describe(node)}")
+        return None
+
+    def name(self, node: yn.Node, path: str, what: str) -> str | None:
+        """An id or device name: typed on command lines, so a non-empty word without spaces."""
+        value = self.text(node, path, what)
+        if value is not None and any(c.isspace() for c in value):
+            self.add(node, path, f"expected {what} without spaces, got {value!r}")
+            return None
+        return value
+
+    def choice(
+        self, node: yn.Node, path: str, what: str, allowed: Sequence[str], fold: bool = False
+    ) -> str | None:
+        value = self.text(node, path, f"{what} ({_one_of(allowed)})")
+        if value is None:
+            return None
+        if fold:
+            value = value.lower()
+        if value not in allowed:
+            self.add(node, path, _unknown(what, value, allowed))
+            return None
+        return value
+
+    def integer(self, node: yn.Node, path: str, low: int, high: int, what: str) -> int | None:
+        value = self.scalar(node, path)
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            return value
+        if value is not _BAD or not isinstance(node, yn.ScalarNode):
+            self.add(node, path, f"expected {what} from {low} to {high}, got {yn.describe(node)}")
+        return None
+
+    def seconds(self, node: yn.Node, path: str) -> float | None:
+        value = self.scalar(node, path)
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and 0 < value <= MAX_TIMEOUT
+        ):
+            return float(value)
+        if value is not _BAD or not isinstance(node, yn.ScalarNode):
+            self.add(
+                node,
+                path,
+                f"expected a number of seconds above 0 and at most {MAX_TIMEOUT:g}, "
+                f"got {yn.describe(node)}",
+            )
+        return None
+
+    def port(self, node: yn.Node, path: str) -> int | None:
+        return self.integer(node, path, 1, 65535, "a port number")
+
+    def string_list(self, node: yn.Node, path: str, what: str) -> list[str]:
+        if not isinstance(node, yn.SequenceNode):
+            self.add(node, path, f"expected a list of {what}, got {yn.describe(node)}")
+            return []
+        values = []
+        for index, item in enumerate(node.value):
+            value = self.text(item, f"{path}[{index}]", f"{what[:-1]}")
+            if value is not None and value not in values:
+                values.append(value)
+        return values
+
+    def items(self, node: yn.Node, path: str, what: str, key: str) -> list[tuple[yn.Node, str]]:
+        """A list's items with their path: named by their `key` when usable, else by index."""
+        if not isinstance(node, yn.SequenceNode):
+            self.add(node, path, f"expected a list of {what}, got {yn.describe(node)}")
+            return []
+        result = []
+        for index, item in enumerate(node.value):
+            label = f"{path}[{index}]"
+            if isinstance(item, yn.MappingNode):
+                for entry in yn.entries(item)[0]:
+                    value = entry.value
+                    if (
+                        entry.key == key
+                        and isinstance(value, yn.ScalarNode)
+                        and value.tag == yn.STR_TAG
+                        and value.value
+                        and not any(c.isspace() for c in value.value)
+                    ):
+                        label = f"{path}.{value.value}"
+            result.append((item, label))
+        return result
+
+    @staticmethod
+    def given(fields: dict[str, yn.Node], key: str) -> yn.Node | None:
+        """An optional field's node; `key:` with nothing after it counts as not given."""
+        node = fields.get(key)
+        return None if yn.is_null(node) else node
+
+    # --- secrets and credentials ---
+
+    def path_value(self, text: str) -> str:
+        path = Path(os.path.expanduser(text))
+        return str(path if path.is_absolute() else self.base_dir / path)
+
+    def secret(self, node: yn.Node, path: str) -> Secret | None:
+        expected = "{env: VARIABLE} or {file: path} (a file of mode 0600)"
+        if isinstance(node, yn.ScalarNode) and not yn.is_null(node):
+            # Never echo the value: it is most likely the secret itself.
+            self.add(node, path, f"secrets are never inline: write {expected}")
+            return None
+        if not isinstance(node, yn.MappingNode):
+            self.add(node, path, f"expected {expected}, got {yn.describe(node, reveal=False)}")
+            return None
+        fields = self.fields(node, path, ("env", "file"))
+        if fields is None:
+            return None
+        where = f"{self.file}:{yn.line(node)}: {path}"
+        if ("env" in fields) == ("file" in fields):
+            self.add(node, path, f"expected exactly one of env or file: {expected}")
+            return None
+        if "env" in fields:
+            env_node = fields["env"]
+            if (
+                isinstance(env_node, yn.ScalarNode)
+                and env_node.tag == yn.STR_TAG
+                and _ENV_NAME.fullmatch(env_node.value)
+            ):
+                secret = Secret(env=env_node.value, where=where)
+            else:
+                # Not echoed either: a secret pasted here by mistake must not reach a log.
+                self.add(
+                    env_node,
+                    _join(path, "env"),
+                    "expected an environment variable name (letters, digits and _, "
+                    "not starting with a digit)",
+                )
+                return None
+        else:
+            file_text = self.text(fields["file"], _join(path, "file"), "a file path")
+            if file_text is None:
+                return None
+            secret = Secret(file=self.path_value(file_text), where=where)
+        if self.check_secrets:
+            problem = secret.problem()
+            if problem is not None:
+                self.add(node, path, problem)
+                return None
+        return secret
+
+    def credential_section(self, node: yn.Node | None) -> None:
+        if node is None:
+            return
+        if not isinstance(node, yn.MappingNode):
+            self.add(
+                node,
+                "credentials",
+                f"expected a mapping of credential names to credentials, got {yn.describe(node)}",
+            )
+            return
+        entries, problems = yn.entries(node)
+        for problem in problems:
+            self.add(problem.line, _join("credentials", problem.key), problem.message)
+        for entry in entries:
+            before = len(self.issues)
+            kind, credential = self.credential(entry.key, entry.value, f"credentials.{entry.key}")
+            self.credentials[entry.key] = (
+                kind,
+                credential if len(self.issues) == before else None,
+            )
+
+    def credential(
+        self, name: str, node: yn.Node, path: str
+    ) -> tuple[str | None, Credential | None]:
+        if not isinstance(node, yn.MappingNode):
+            self.add(
+                node,
+                path,
+                f"expected a mapping with type: {_one_of(CREDENTIAL_TYPES)}, "
+                f"got {yn.describe(node, reveal=False)}",
+            )
+            return None, None
+        type_node = next((e.value for e in yn.entries(node)[0] if e.key == "type"), None)
+        if type_node is None:
+            self.add(
+                node,
+                _join(path, "type"),
+                f"required field is missing; expected {_one_of(CREDENTIAL_TYPES)}",
+            )
+            return None, None
+        kind = self.choice(type_node, _join(path, "type"), "credential type", CREDENTIAL_TYPES)
+        if kind is None:
+            return None, None
+        fields = self.fields(node, path, CREDENTIAL_KEYS[kind], CREDENTIAL_REQUIRED[kind])
+        if fields is None:
+            return kind, None
+        if kind == "snmp_v2c":
+            community = self.secret(fields["community"], _join(path, "community"))
+            return kind, SnmpV2cCredential(name, community) if community else None
+        if kind == "snmp_v3":
+            return kind, self.snmp_v3(name, fields, path)
+        return kind, self.ssh_credential(name, fields, path)
+
+    def snmp_v3(self, name: str, fields: dict[str, yn.Node], path: str) -> SnmpV3Credential | None:
+        user = self.text(fields["user"], _join(path, "user"), "a user name")
+        auth = self.choice(
+            fields["auth"], _join(path, "auth"), "auth protocol", AUTH_PROTOCOLS, fold=True
+        )
+        auth_key = self.v3_key(fields["auth_key"], _join(path, "auth_key"))
+        priv: str | None = None
+        priv_key: Secret | None = None
+        priv_node = self.given(fields, "priv")
+        if priv_node is not None:
+            raw = self.text(
+                priv_node, _join(path, "priv"), f"a priv protocol ({_one_of(PRIV_PROTOCOLS)})"
+            )
+            if raw is not None:
+                folded = PRIV_ALIASES.get(raw.lower(), raw.lower())
+                if folded in PRIV_PROTOCOLS:
+                    priv = folded
+                else:
+                    allowed = ("des", "3des", "aes", "aes128", "aes192", "aes256")
+                    self.add(
+                        priv_node, _join(path, "priv"), _unknown("priv protocol", raw, allowed)
+                    )
+            if "priv_key" in fields:
+                priv_key = self.v3_key(fields["priv_key"], _join(path, "priv_key"))
+            else:
+                self.add(
+                    priv_node,
+                    _join(path, "priv_key"),
+                    "required field is missing (priv is set, so the privacy key is needed)",
+                )
+        elif "priv_key" in fields:
+            self.add(
+                fields["priv_key"],
+                _join(path, "priv_key"),
+                "priv_key is set but priv is not; add priv: aes, or remove priv_key for authNoPriv",
+            )
+        if user is None or auth is None or auth_key is None:
+            return None
+        return SnmpV3Credential(name, user, auth, auth_key, priv, priv_key)
+
+    def v3_key(self, node: yn.Node, path: str) -> Secret | None:
+        secret = self.secret(node, path)
+        if (
+            secret is not None
+            and self.check_secrets
+            and len(secret.reveal()) < SNMPV3_MIN_KEY_LENGTH
+        ):
+            self.add(
+                node,
+                path,
+                f"SNMPv3 keys must be at least {SNMPV3_MIN_KEY_LENGTH} characters (RFC 3414); "
+                f"this one is shorter",
+            )
+            return None
+        return secret
+
+    def ssh_credential(
+        self, name: str, fields: dict[str, yn.Node], path: str
+    ) -> SshCredential | None:
+        username = self.text(fields["username"], _join(path, "username"), "a user name")
+        password: Secret | None = None
+        if (password_node := self.given(fields, "password")) is not None:
+            password = self.secret(password_node, _join(path, "password"))
+        key_file: str | None = None
+        if (node := self.given(fields, "key_file")) is not None:
+            text = self.text(node, _join(path, "key_file"), "a file path")
+            if text is not None:
+                key_file = self.path_value(text)
+                if self.check_secrets and (problem := _file_problem(key_file, "key file")):
+                    self.add(node, _join(path, "key_file"), problem)
+        if username is None:
+            return None
+        return SshCredential(name, username, password, key_file)
+
+    def credential_ref(
+        self, node: yn.Node, path: str, use: str, kinds: Sequence[str]
+    ) -> Credential | None:
+        name = self.text(node, path, "a credential name")
+        if name is None:
+            return None
+        if name not in self.credentials:
+            defined = ", ".join(self.credentials) or "none (add a credentials: section)"
+            self.add(node, path, f"unknown credential {name!r}; defined credentials: {defined}")
+            return None
+        kind, credential = self.credentials[name]
+        if kind is not None and kind not in kinds:
+            self.add(
+                node,
+                path,
+                f"credential {name!r} is of type {kind}; {use} needs a credential of type "
+                f"{_one_of(kinds)}",
+            )
+            return None
+        return credential
+
+    # --- thresholds and defaults ---
+
+    def thresholds(self, node: yn.Node | None, path: str) -> dict[str, dict[str, RawThreshold]]:
+        layer: dict[str, dict[str, RawThreshold]] = {}
+        if node is None:
+            return layer
+        if not isinstance(node, yn.MappingNode):
+            self.add(
+                node,
+                path,
+                f"expected a mapping of metric names to {{warn, crit}}, got {yn.describe(node)}",
+            )
+            return layer
+        entries, problems = yn.entries(node)
+        for problem in problems:
+            self.add(problem.line, _join(path, problem.key), problem.message)
+        metrics = sorted(THRESHOLD_KEYS)
+        for entry in entries:
+            metric_path = _join(path, entry.key)
+            if entry.key not in THRESHOLD_KEYS:
+                self.add(
+                    entry.key_node, metric_path, _unknown("threshold metric", entry.key, metrics)
+                )
+                continue
+            spec = self.fields(entry.value, metric_path, THRESHOLD_FIELDS)
+            if spec is None:
+                continue
+            parsed: dict[str, RawThreshold] = {}
+            for key, value_node in spec.items():
+                value = self.threshold(value_node, _join(metric_path, key))
+                if value is not None:
+                    parsed[key] = value
+            layer[entry.key] = parsed
+        return layer
+
+    def threshold(self, node: yn.Node, path: str) -> RawThreshold | None:
+        value = self.scalar(node, path)
+        if value is _BAD and isinstance(node, yn.ScalarNode):
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str) or value == "":
+            self.add(
+                node,
+                path,
+                "expected a number or a range like '10:', '~:50', '10:20' or '@10:20', "
+                f"got {yn.describe(node)}",
+            )
+            return None
+        try:
+            Range.parse(value)
+        except ValueError as exc:
+            self.add(node, path, str(exc))
+            return None
+        return value
+
+    def access_defaults(
+        self, node: yn.Node | None, path: str, keys: Sequence[str]
+    ) -> dict[str, int | float]:
+        found: dict[str, int | float] = {}
+        if node is None:
+            return found
+        fields = self.fields(node, path, keys)
+        for key, value_node in (fields or {}).items():
+            value = self.access_value(key, value_node, _join(path, key))
+            if value is not None:
+                found[key] = value
+        return found
+
+    def access_value(self, key: str, node: yn.Node, path: str) -> int | float | None:
+        if key == "port":
+            return self.port(node, path)
+        if key == "timeout":
+            return self.seconds(node, path)
+        return self.integer(node, path, 0, MAX_RETRIES, "a number of retries")
+
+    def defaults(self, node: yn.Node | None) -> _Defaults:
+        result = _Defaults()
+        if node is None:
+            return result
+        fields = self.fields(node, "defaults", DEFAULTS_KEYS)
+        if fields is None:
+            return result
+        result.thresholds = self.thresholds(self.given(fields, "thresholds"), "defaults.thresholds")
+        result.snmp = self.access_defaults(
+            self.given(fields, "snmp"), "defaults.snmp", DEFAULT_SNMP_KEYS
+        )
+        result.ssh = self.access_defaults(
+            self.given(fields, "ssh"), "defaults.ssh", DEFAULT_SSH_KEYS
+        )
+        return result
+
+    # --- the tree ---
+
+    def inventory(self, root: yn.Node | None) -> Inventory:
+        if root is None:
+            self.add(1, "", "the file is empty; expected a mapping with credentials, customers")
+            return Inventory(Path(self.file), {}, ())
+        fields = self.fields(root, "", TOP_KEYS, ("customers",))
+        if fields is None:
+            return Inventory(Path(self.file), {}, ())
+        self.credential_section(self.given(fields, "credentials"))
+        defaults = self.defaults(self.given(fields, "defaults"))
+        customers: list[Customer] = []
+        if (node := fields.get("customers")) is not None:
+            for item, path in self.items(node, "customers", "customers", "id"):
+                customer = self.customer(item, path, defaults)
+                if customer is not None:
+                    customers.append(customer)
+        credentials = {
+            name: credential
+            for name, (_, credential) in self.credentials.items()
+            if credential is not None
+        }
+        return Inventory(Path(self.file), credentials, tuple(customers))
+
+    def unique(self, seen: dict[str, int], value: str, node: yn.Node, path: str, what: str) -> None:
+        if value in seen:
+            self.add(
+                node, path, f"duplicate {what} {value!r} (first defined at line {seen[value]})"
+            )
+        else:
+            seen[value] = yn.line(node)
+
+    def customer(self, node: yn.Node, path: str, defaults: _Defaults) -> Customer | None:
+        fields = self.fields(node, path, CUSTOMER_KEYS, ("id", "sites"))
+        if fields is None:
+            return None
+        customer_id = (
+            self.name(fields["id"], _join(path, "id"), "a customer id") if "id" in fields else None
+        )
+        if customer_id is not None:
+            self.unique(
+                self.customer_lines, customer_id, fields["id"], _join(path, "id"), "customer id"
+            )
+        name = customer_id or ""
+        if (name_node := self.given(fields, "name")) is not None:
+            name = self.text(name_node, _join(path, "name"), "a customer name") or name
+        layer = self.thresholds(self.given(fields, "thresholds"), _join(path, "thresholds"))
+        sites: list[Site] = []
+        if (sites_node := fields.get("sites")) is not None:
+            for item, site_path in self.items(sites_node, _join(path, "sites"), "sites", "id"):
+                site = self.site(item, site_path, customer_id or "", defaults, layer)
+                if site is not None:
+                    sites.append(site)
+        return Customer(customer_id or "", name, tuple(sites))
+
+    def site(
+        self,
+        node: yn.Node,
+        path: str,
+        customer_id: str,
+        defaults: _Defaults,
+        customer_layer: dict[str, dict[str, RawThreshold]],
+    ) -> Site | None:
+        fields = self.fields(node, path, SITE_KEYS, ("id", "zone", "devices"))
+        if fields is None:
+            return None
+        site_id = (
+            self.name(fields["id"], _join(path, "id"), "a site id") if "id" in fields else None
+        )
+        if site_id is not None:
+            self.unique(self.site_lines, site_id, fields["id"], _join(path, "id"), "site id")
+        name = site_id or ""
+        if (name_node := self.given(fields, "name")) is not None:
+            name = self.text(name_node, _join(path, "name"), "a site name") or name
+        zone = None
+        if "zone" in fields:
+            zone = self.choice(fields["zone"], _join(path, "zone"), "zone", ZONES)
+        layers = [
+            ("defaults", defaults.thresholds),
+            (f"customer {customer_id}", customer_layer),
+            (
+                f"site {site_id}",
+                self.thresholds(self.given(fields, "thresholds"), _join(path, "thresholds")),
+            ),
+        ]
+        devices: list[Device] = []
+        if (devices_node := fields.get("devices")) is not None:
+            for item, device_path in self.items(
+                devices_node, _join(path, "devices"), "devices", "name"
+            ):
+                device = self.device(
+                    item, device_path, customer_id, site_id or "", zone or "", defaults, layers
+                )
+                if device is not None:
+                    devices.append(device)
+        return Site(site_id or "", name, zone or "", tuple(devices))
+
+    def device(
+        self,
+        node: yn.Node,
+        path: str,
+        customer_id: str,
+        site_id: str,
+        zone: str,
+        defaults: _Defaults,
+        layers: list[tuple[str, dict[str, dict[str, RawThreshold]]]],
+    ) -> Device | None:
+        fields = self.fields(node, path, DEVICE_KEYS, ("name", "address"))
+        if fields is None:
+            return None
+        name = None
+        if "name" in fields:
+            name = self.name(fields["name"], _join(path, "name"), "a device name")
+            if name is not None:
+                self.unique(
+                    self.device_lines, name, fields["name"], _join(path, "name"), "device name"
+                )
+        address = None
+        if "address" in fields:
+            address = self.text(
+                fields["address"], _join(path, "address"), "an IP address or hostname"
+            )
+            if address is not None and not _is_address(address):
+                self.add(
+                    fields["address"],
+                    _join(path, "address"),
+                    f"{address!r} is not an IP address or a hostname"
+                    + (
+                        "; give the port under snmp: or ssh:"
+                        if ":" in address and "." in address
+                        else ""
+                    ),
+                )
+        platform = None
+        if (platform_node := self.given(fields, "platform")) is not None:
+            platform = self.text(platform_node, _join(path, "platform"), "a platform id")
+            if platform is not None and platform not in PLATFORMS:
+                self.add(
+                    platform_node,
+                    _join(path, "platform"),
+                    _unknown("platform", platform, PLATFORMS)
+                    + " (or leave platform out to detect it)",
+                )
+        role = None
+        if (role_node := self.given(fields, "role")) is not None:
+            role = self.text(role_node, _join(path, "role"), "a role such as core-switch")
+        criticality = "medium"
+        if (criticality_node := self.given(fields, "criticality")) is not None:
+            criticality = (
+                self.choice(
+                    criticality_node, _join(path, "criticality"), "criticality", CRITICALITIES
+                )
+                or criticality
+            )
+        snmp = ssh = None
+        snmp_node, ssh_node = self.given(fields, "snmp"), self.given(fields, "ssh")
+        if snmp_node is None and ssh_node is None:
+            self.add(node, path, "a device needs snmp: or ssh: (how Patrol reaches it), or both")
+        if snmp_node is not None:
+            snmp = self.snmp_access(snmp_node, _join(path, "snmp"), defaults)
+        if ssh_node is not None:
+            ssh = self.ssh_access(ssh_node, _join(path, "ssh"), defaults)
+        device_layer = self.thresholds(self.given(fields, "thresholds"), _join(path, "thresholds"))
+        tags: list[str] = []
+        if (tags_node := self.given(fields, "tags")) is not None:
+            tags = self.string_list(tags_node, _join(path, "tags"), "tags")
+        return Device(
+            name=name or "",
+            address=address or "",
+            customer=customer_id,
+            site=site_id,
+            zone=zone,
+            platform=platform,
+            role=role,
+            criticality=criticality,
+            snmp=snmp,
+            ssh=ssh,
+            tags=tuple(tags),
+            thresholds=resolve([*layers, (f"device {name}", device_layer)]),
+        )
+
+    def access_fields(
+        self, node: yn.Node, path: str, keys: Sequence[str], use: str, kinds: Sequence[str]
+    ) -> tuple[Credential | None, dict[str, int | float]] | None:
+        fields = self.fields(node, path, keys, ("credential",))
+        if fields is None:
+            return None
+        credential = None
+        if "credential" in fields:
+            credential = self.credential_ref(
+                fields["credential"], _join(path, "credential"), use, kinds
+            )
+        values: dict[str, int | float] = {}
+        for key in keys[1:]:
+            if (value_node := self.given(fields, key)) is not None:
+                value = self.access_value(key, value_node, _join(path, key))
+                if value is not None:
+                    values[key] = value
+        return credential, values
+
+    def snmp_access(self, node: yn.Node, path: str, defaults: _Defaults) -> SnmpAccess | None:
+        parsed = self.access_fields(node, path, SNMP_KEYS, "snmp", ("snmp_v2c", "snmp_v3"))
+        if parsed is None or not isinstance(parsed[0], SnmpV2cCredential | SnmpV3Credential):
+            return None
+        values = {**defaults.snmp, **parsed[1]}
+        return SnmpAccess(
+            parsed[0],
+            port=int(values.get("port", 161)),
+            timeout=float(values.get("timeout", 2.0)),
+            retries=int(values.get("retries", 1)),
+        )
+
+    def ssh_access(self, node: yn.Node, path: str, defaults: _Defaults) -> SshAccess | None:
+        parsed = self.access_fields(node, path, SSH_KEYS, "ssh", ("ssh",))
+        if parsed is None or not isinstance(parsed[0], SshCredential):
+            return None
+        values = {**defaults.ssh, **parsed[1]}
+        return SshAccess(
+            parsed[0],
+            port=int(values.get("port", 22)),
+            timeout=float(values.get("timeout", 15.0)),
+        )
