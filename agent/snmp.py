@@ -28,6 +28,7 @@ Concurrency
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import random
 import socket
@@ -539,11 +540,9 @@ class _BerTransport(asyncio.DatagramProtocol):
         self, loop: asyncio.AbstractEventLoop, family: int
     ) -> asyncio.DatagramTransport:
         sock = socket.socket(family, socket.SOCK_DGRAM)
-        try:
-            # Answers of many agents arrive in bursts; a small buffer drops them silently.
+        # Answers of many agents arrive in bursts; a small buffer drops them silently.
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        except OSError:
-            pass
         sock.setblocking(False)
         sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))
         transport, _ = await loop.create_datagram_endpoint(lambda: self, sock=sock)
@@ -698,10 +697,8 @@ class _PysnmpTransport:
 
     def close(self) -> None:
         for slot in self._slots:
-            try:
+            with contextlib.suppress(Exception):
                 slot.engine.close_dispatcher()
-            except Exception:
-                pass
         self._slots.clear()
 
 

@@ -140,10 +140,7 @@ def decode_oid(content: bytes) -> tuple[str, tuple[int, ...]]:
     if acc or not arcs or content[-1] >= 0x80:
         raise BerError("truncated OID")
     first = arcs[0]
-    if first < 80:
-        head = (first // 40, first % 40)
-    else:
-        head = (2, first - 80)
+    head = (first // 40, first % 40) if first < 80 else (2, first - 80)
     full = (*head, *arcs[1:])
     result = (".".join(map(str, full)), full)
     if len(_OID_CACHE) >= _OID_CACHE_MAX:
@@ -275,7 +272,7 @@ def _decode_response(data: bytes) -> Response:
             )
         elif tag in unsigned:
             value = SnmpValue(tag, int.from_bytes(data[v_start:v_end], "big"))
-        elif tag == OCTET_STRING or tag == OPAQUE:
+        elif tag in (OCTET_STRING, OPAQUE):
             value = SnmpValue(tag, data[v_start:v_end])
         elif tag in _NONE_TAGS:
             value = SnmpValue(tag, None)
