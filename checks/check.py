@@ -24,6 +24,9 @@ class Verdict:
     summary: str
     metrics: list[Metric] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+    # The fault level this failure declares (1 critical .. 4 advisory), e.g. 2 when one of two
+    # PSUs failed and 1 when all did; None lets the policy derive it from status + criticality.
+    level: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ MEMORY_TOTAL = "memory.total"  # bytes
 STORAGE_USAGE = "storage.usage"  # %
 TEMPERATURE = "temperature"  # °C
 FAN_SPEED = "fan.speed"  # rpm
+FAN_DUTY = "fan.duty"  # % of the fan's maximum speed (IMM/XCC, Huawei report only this)
 VOLTAGE = "voltage"  # V
 INTERFACE_ERRORS = "interface.errors"  # per s
 INTERFACE_UTILIZATION = "interface.utilization"  # %
@@ -23,6 +24,7 @@ UNITS: dict[str, str] = {
     STORAGE_USAGE: "%",
     TEMPERATURE: "C",
     FAN_SPEED: "rpm",
+    FAN_DUTY: "%",
     VOLTAGE: "V",
     INTERFACE_ERRORS: "/s",
     INTERFACE_UTILIZATION: "%",

@@ -69,6 +69,9 @@ class Result:
     observed_at: datetime = field(default_factory=utcnow)
     duration_ms: float = 0.0
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # Fault level declared by the check for this failure (see Verdict.level); None: the policy
+    # decides. Only present in the JSON when set, so results without one keep their old shape.
+    level: int | None = None
 
     @property
     def problems(self) -> list[Item]:
@@ -77,7 +80,7 @@ class Result:
         return sorted(bad, key=lambda i: -i.status.severity)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "device": self.device,
             "check": self.check,
@@ -88,6 +91,9 @@ class Result:
             "metrics": [m.to_dict() for m in self.metrics],
             "items": [i.to_dict() for i in self.items],
         }
+        if self.level is not None:
+            out["level"] = self.level
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
@@ -117,6 +123,7 @@ class Result:
                 Item(item=i["item"], status=Status.parse(i["status"]), detail=i.get("detail", ""))
                 for i in data.get("items", [])
             ],
+            level=int(data["level"]) if data.get("level") is not None else None,
         )
 
 
