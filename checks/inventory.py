@@ -460,6 +460,8 @@ class _Loader:
             return _BAD
 
     def text(self, node: yn.Node, path: str, what: str = "a string") -> str | None:
+        if isinstance(node, yn.ScalarNode) and self.scalar(node, path) is _BAD:
+            return None
         if isinstance(node, yn.ScalarNode) and node.tag == yn.STR_TAG and node.value.strip():
             return node.value
         self.add(node, path, f"expected {what}, got {yn.describe(node)}")
@@ -651,6 +653,8 @@ class _Loader:
         if fields is None:
             return kind, None
         if kind == "snmp_v2c":
+            if "community" not in fields:
+                return kind, None
             community = self.secret(fields["community"], _join(path, "community"))
             return kind, SnmpV2cCredential(name, community) if community else None
         if kind == "snmp_v3":
@@ -658,11 +662,15 @@ class _Loader:
         return kind, self.ssh_credential(name, fields, path)
 
     def snmp_v3(self, name: str, fields: dict[str, yn.Node], path: str) -> SnmpV3Credential | None:
-        user = self.text(fields["user"], _join(path, "user"), "a user name")
-        auth = self.choice(
-            fields["auth"], _join(path, "auth"), "auth protocol", AUTH_PROTOCOLS, fold=True
-        )
-        auth_key = self.v3_key(fields["auth_key"], _join(path, "auth_key"))
+        user = auth = auth_key = None
+        if "user" in fields:
+            user = self.text(fields["user"], _join(path, "user"), "a user name")
+        if "auth" in fields:
+            auth = self.choice(
+                fields["auth"], _join(path, "auth"), "auth protocol", AUTH_PROTOCOLS, fold=True
+            )
+        if "auth_key" in fields:
+            auth_key = self.v3_key(fields["auth_key"], _join(path, "auth_key"))
         priv: str | None = None
         priv_key: Secret | None = None
         priv_node = self.given(fields, "priv")
@@ -716,7 +724,9 @@ class _Loader:
     def ssh_credential(
         self, name: str, fields: dict[str, yn.Node], path: str
     ) -> SshCredential | None:
-        username = self.text(fields["username"], _join(path, "username"), "a user name")
+        username = None
+        if "username" in fields:
+            username = self.text(fields["username"], _join(path, "username"), "a user name")
         password: Secret | None = None
         if (password_node := self.given(fields, "password")) is not None:
             password = self.secret(password_node, _join(path, "password"))
