@@ -138,6 +138,7 @@ class SnmpTarget:
     priv_key: str | None = field(default=None, repr=False)
     timeout: float = 2.0  # seconds per attempt
     retries: int = 1
+    context: str = ""  # SNMPv3 contextName (a VRF/VLAN context; snmpsim: the recording's name)
 
     def __post_init__(self) -> None:
         if self.version not in ("2c", "3"):
@@ -671,13 +672,14 @@ class _PysnmpTransport:
                 future.set_result((indication, status, index, vbs))
 
         varbinds = [(ObjectName(oid), Null("")) for oid in oids]
+        context = target.context.encode()
         if pdu_type == snmp_ber.GET_BULK_REQUEST:
             cmdgen.BulkCommandGeneratorSingleRun().send_varbinds(
-                slot.engine, address_name, None, b"", 0, max_repetitions, varbinds, done
+                slot.engine, address_name, None, context, 0, max_repetitions, varbinds, done
             )
         else:
             cmdgen.GetCommandGenerator().send_varbinds(
-                slot.engine, address_name, None, b"", varbinds, done
+                slot.engine, address_name, None, context, varbinds, done
             )
         indication, status, index, vbs = await future
         if indication:
