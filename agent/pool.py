@@ -28,16 +28,15 @@ import asyncio
 import multiprocessing
 import os
 import pickle
-import queue
 import signal
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
 J = TypeVar("J")
 R = TypeVar("R")
-
-_POLL_S = 0.2
 
 
 class JobError(Exception):
@@ -163,40 +162,40 @@ def _run_processes(
 ) -> list[R]:
     context = multiprocessing.get_context("spawn")
     counter = context.Value("q", 0)
-    results: multiprocessing.Queue[tuple[int, bool, bytes]] = context.Queue()
     collector = _Collector(jobs, on_error, on_result)
-    procs = [
-        context.Process(
-            target=_worker_main,
-            args=(jobs, worker, counter, results, concurrency),
-            name=f"patrol-pool-{n}",
-            daemon=True,
-        )
-        for n in range(processes)
-    ]
+    # One pipe per worker, written synchronously: a result is in the pipe the moment its job
+    # ends, so a worker that crashes loses only the jobs it had in flight.
+    readers: dict[Any, BaseProcess] = {}
+    procs: list[BaseProcess] = []
     try:
-        for proc in procs:
+        for n in range(processes):
+            reader, writer = context.Pipe(duplex=False)
+            proc = context.Process(
+                target=_worker_main,
+                args=(jobs, worker, counter, writer, concurrency),
+                name=f"patrol-pool-{n}",
+                daemon=True,
+            )
             proc.start()
-        while collector.remaining:
-            try:
-                index, ok, payload = results.get(timeout=_POLL_S)
-            except queue.Empty:
-                if any(proc.is_alive() for proc in procs):
-                    continue
-                # Every worker is gone: take what they flushed before exiting, then give up.
+            writer.close()
+            readers[reader] = proc
+            procs.append(proc)
+        while readers and collector.remaining:
+            for reader in wait(list(readers)):
                 try:
-                    while collector.remaining:
-                        index, ok, payload = results.get(timeout=_POLL_S)
-                        _deliver(collector, index, ok, payload)
-                except queue.Empty:
-                    pass
-                break
-            _deliver(collector, index, ok, payload)
-        codes = {proc.exitcode for proc in procs if proc.exitcode}
+                    index, ok, payload = reader.recv()
+                except EOFError:  # that worker is gone and everything it sent was read
+                    del readers[reader]
+                    continue
+                value = pickle.loads(payload)
+                if ok:
+                    collector.ok(index, value)
+                else:
+                    collector.failed(index, value)
+        codes = sorted({p.exitcode for p in procs if p.exitcode})
         for index in collector.missing():
             collector.failed(
-                index,
-                JobError(index, "WorkerDied", f"worker process exited (exit codes {codes})"),
+                index, JobError(index, "WorkerDied", f"worker process died (exit codes {codes})")
             )
     finally:
         for proc in procs:
@@ -204,23 +203,16 @@ def _run_processes(
                 proc.terminate()
         for proc in procs:
             proc.join()
-        results.close()
+        for reader in readers:
+            reader.close()
     return list(collector.results)
-
-
-def _deliver(collector: _Collector[J, R], index: int, ok: bool, payload: bytes) -> None:
-    value = pickle.loads(payload)
-    if ok:
-        collector.ok(index, value)
-    else:
-        collector.failed(index, value)
 
 
 def _worker_main(
     jobs: list[Any],
     worker: Callable[[Any], Awaitable[Any]],
     counter: Any,
-    results: multiprocessing.Queue[tuple[int, bool, bytes]],
+    results: Connection,
     concurrency: int,
 ) -> None:
     # Ctrl-C reaches the whole process group; the parent decides and terminates us.
@@ -239,7 +231,7 @@ def _worker_main(
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # an unpicklable result must not hang the parent
             ok, payload = False, pickle.dumps(JobError.of(index, exc))
-        results.put((index, ok, payload))
+        results.send((index, ok, payload))
 
     async def lane() -> None:
         while (index := take()) is not None:
@@ -255,4 +247,3 @@ def _worker_main(
 
     asyncio.run(main())
     results.close()
-    results.join_thread()
