@@ -294,6 +294,35 @@ customers:
     assert sw2.snmp is not None and sw2.snmp.port == 1161
 
 
+def test_a_mapping_merged_into_itself_is_an_issue_not_a_crash(here: Path) -> None:
+    assert issues("customers: [&c {<<: *c}]\n") == [
+        "inventory.yaml:1: customers[0].<<: a mapping cannot be merged into itself",
+        "inventory.yaml:1: customers[0].id: required field is missing",
+        "inventory.yaml:1: customers[0].sites: required field is missing",
+    ]
+
+
+SHAPES = [" []", " {x: 1}", " 3", " yes", "", " !foo x", " 99999999999999999999", " 2020-01-01"]
+
+
+def test_any_value_of_any_shape_gives_issues_never_an_exception() -> None:
+    """Every field of the demo replaced by values of other shapes: InventoryError, nothing else."""
+    lines = DEMO.read_text().splitlines()
+    tried = 0
+    for number, line in enumerate(lines):
+        key, colon, _ = line.partition(":")
+        if not colon or line.lstrip().startswith("#"):
+            continue
+        for shape in SHAPES:
+            text = "\n".join([*lines[:number], f"{key}:{shape}", *lines[number + 1 :]]) + "\n"
+            try:
+                parse_inventory(text)
+            except InventoryError as exc:
+                assert exc.issues and all(issue.message for issue in exc.issues)
+            tried += 1
+    assert tried > 400
+
+
 def test_parse_inventory_from_text() -> None:
     inventory = parse_inventory(with_devices(GOOD_DEVICE), "memory.yaml")
     assert inventory.path == Path("memory.yaml") and inventory.device("sw1").address == "10.0.0.1"
