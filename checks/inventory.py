@@ -522,7 +522,7 @@ class _Loader:
             return []
         values = []
         for index, item in enumerate(node.value):
-            value = self.text(item, f"{path}[{index}]", f"{what[:-1]}")
+            value = self.text(item, f"{path}[{index}]", f"a {what.removesuffix('s')}")
             if value is not None and value not in values:
                 values.append(value)
         return values

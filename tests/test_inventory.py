@@ -389,6 +389,9 @@ def test_wrong_type(here: Path) -> None:
     assert device_issue("tags: core") == (
         f"inventory.yaml:15: {SW1}.tags: expected a list of tags, got 'core'"
     )
+    assert device_issue("tags: [core, 3]") == (
+        f"inventory.yaml:15: {SW1}.tags[1]: expected a tag, got 3"
+    )
     assert device_issue("role: [a, b]") == (
         f"inventory.yaml:15: {SW1}.role: expected a role such as core-switch, got a list"
     )
