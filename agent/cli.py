@@ -63,7 +63,9 @@ CheckOpt = Annotated[
 
 
 def fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.text import Text
+
+    err.print(Text.assemble(("error:", "bold red"), " ", message))
     raise typer.Exit(code)
 
 
@@ -84,9 +86,10 @@ def open_inventory(option: Path | None, exit_code: int) -> Inventory:
     try:
         return load_inventory(path)
     except InventoryError as exc:
-        for issue in exc.issues:
-            err.print(f"[red]error:[/] {issue}", highlight=False)
-        fail(f"{path}: {len(exc.issues)} problem(s); see `patrol inventory check`", exit_code)
+        from agent.cli_inventory import print_issues
+
+        print_issues(err, path, exc.issues)
+        raise typer.Exit(exit_code) from None
 
 
 def find_device(inventory: Inventory, name: str, exit_code: int) -> Device:
