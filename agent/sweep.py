@@ -7,7 +7,6 @@ process, never sent through a pipe) and results come back as plain dicts of Devi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,19 +18,15 @@ from checks.result import Result
 from checks.status import Status
 
 if TYPE_CHECKING:
+    from agent.pool import JobError
     from agent.snmp import SnmpClient
-
-_client: SnmpClient | None = None
 
 
 def process_client() -> SnmpClient:
-    """The one SnmpClient (one SnmpEngine) of this process."""
-    global _client
-    if _client is None:
-        from agent.snmp import SnmpClient
+    """The one SnmpClient (one SNMP engine) of this process."""
+    from agent.snmp import shared_client
 
-        _client = SnmpClient()
-    return _client
+    return shared_client()
 
 
 @dataclass(frozen=True)
@@ -54,13 +49,13 @@ async def sweep_job(job: SweepJob) -> dict[str, Any]:
     return out
 
 
-def failed_job(job: SweepJob, exc: BaseException) -> dict[str, Any]:
+def failed_job(job: SweepJob, exc: JobError) -> dict[str, Any]:
     """A bug or crash while polling one device becomes that device's UNKNOWN, nothing more."""
     result = Result(
         device=job.device.name,
         check="poll",
         status=Status.UNKNOWN,
-        summary=f"internal error while polling: {type(exc).__name__}: {exc}",
+        summary=f"internal error while polling: {exc}",
     )
     return {
         "device": {"name": job.device.name, "address": job.device.address},
@@ -83,9 +78,6 @@ def run_sweep(
     from agent.pool import run_pool
 
     jobs = [SweepJob(d, check_ids, str(state_dir) if state_dir else None) for d in devices]
-    if processes is None:
-        # Worker processes pay ~0.5 s of start-up each: only worth it for a big sweep.
-        processes = min(os.cpu_count() or 1, max(1, len(jobs) // 64))
 
     def on_result(index: int, raw: dict[str, Any]) -> None:
         if on_report:
