@@ -83,7 +83,7 @@ class ArgType:
 
 
 def _parse_atom(text: str, types: dict[str, ArgType], where: str, lower: bool) -> Atom:
-    if _TYPE_NAME.fullmatch(text) and len(text) > 1:
+    if _TYPE_NAME.fullmatch(text):
         if text not in types:
             raise AllowlistError(f"{where}: unknown argument type {text!r}")
         return Arg(text)
