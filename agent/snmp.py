@@ -382,7 +382,12 @@ class SnmpClient:
             self._loop = loop
             self._slots = asyncio.Semaphore(self.max_in_flight)
         elif self._loop is not loop:
-            raise RuntimeError("an SnmpClient is bound to the event loop that first used it")
+            if not self._loop.is_closed():
+                raise RuntimeError("an SnmpClient is bound to the event loop that first used it")
+            # The loop that used us is gone (asyncio.run returned): start afresh on this one.
+            self.close()
+            self._loop = loop
+            self._slots = asyncio.Semaphore(self.max_in_flight)
         assert self._slots is not None
         async with self._slots:
             if target.version == "2c" and self.v2c_backend == "ber":
@@ -552,7 +557,10 @@ class _BerTransport(asyncio.DatagramProtocol):
 
     def close(self) -> None:
         for transport in self._transports.values():
-            transport.close()
+            try:
+                transport.close()
+            except RuntimeError:  # its event loop is already closed
+                transport.get_extra_info("socket").close()
         self._transports.clear()
 
 
