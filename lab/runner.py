@@ -9,6 +9,7 @@ PUBLIC API (used by lab.cli, lab.demo and the tests):
         .endpoints                 {device name: (address, port)} of the devices served
         .down                      names of the devices that do not answer in this scenario
         .pids                      {device name: pid}
+        .running, .exited          all processes alive; names of those that ended
         .info() -> dict            what lab.json in state_dir holds (status display)
     LabError                       a clear reason: port in use, snmpsim missing, a device that
                                    did not come up (with its log), a bad address map
@@ -120,6 +121,11 @@ class Lab:
     @property
     def pids(self) -> dict[str, int]:
         return {name: proc.pid for name, proc in self._procs.items()}
+
+    @property
+    def exited(self) -> list[str]:
+        """Devices whose snmpsim process has ended since the lab started."""
+        return [name for name, proc in self._procs.items() if proc.poll() is not None]
 
     @property
     def running(self) -> bool:
