@@ -148,7 +148,7 @@ def apply_result(
         ticket is not None
         and ticket.resolved_at is not None
         and ticket.state in (State.RESOLVED, State.CONFIRMED)
-        and (problem.last_seen_at is None or problem.last_seen_at <= ticket.resolved_at)
+        and (problem.last_seen_at is None or problem.last_seen_at < ticket.resolved_at)
     ):
         # A relapse is counted from the first result observed after the resolution: failures
         # from before a person's fix do not reopen the ticket on their own.
@@ -208,8 +208,8 @@ def _failing(
     if ticket is not None and is_live(ticket, obs.observed_at, policy):
         if ticket.active:
             return _update(before, state, ticket, obs, level, threshold, policy, now, pauses)
-        if crossed:
-            assert ticket.resolved_at is not None
+        assert ticket.resolved_at is not None
+        if crossed and obs.observed_at > ticket.resolved_at:
             new, notes = t.reopen(
                 ticket,
                 level=level,
@@ -284,8 +284,9 @@ def _update(
         note = f"{obs.status} (was {before.last_status}): {obs.summary}"
         new, notes = t.note_update(new, note=note, now=now)
         actions += [UpdateTicket(new.id, note), *notes]
-    elif state.consecutive == threshold and (before.last_status is None or before.ok):
-        # A flapping ticket stays open through recoveries; note each time it fails for real.
+    elif state.consecutive == threshold:
+        # Only after a recovery (the count restarted): a flapping ticket stays open through
+        # recoveries, and each time it crosses the threshold again is one note.
         note = f"failing again ({state.consecutive} in a row): {obs.status}: {obs.summary}"
         new, notes = t.note_update(new, note=note, now=now)
         actions += [UpdateTicket(new.id, note), *notes]

@@ -481,6 +481,8 @@ class _Reader:
                 return None
             if value > timedelta(0):
                 return value
+            self.add(node, path, f"a duration must be more than 0, got {node.value!r}")
+            return None
         extra = " or none" if allow_none else ""
         self.add(
             node,

@@ -821,7 +821,8 @@ def due_escalations(ticket: Ticket, policy: Policy, now: datetime) -> list[Escal
         pending.append((ticket.onsite_due, "onsite"))
     out: list[Escalation] = []
     step = ticket.escalation_step
-    for due, kind in sorted(pending):
+    # Same minute: the response breach comes first (it is the earlier promise on the ladder).
+    for due, kind in sorted(pending, key=lambda p: (p[0], p[1] != "response")):
         step = min(step + 1, policy.top_step)
         out.append(Escalation(kind, due, step, policy.step(step).roles))
     return out
