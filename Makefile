@@ -44,7 +44,15 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The responders and baselines come from Debian: installed (non-interactively, once) when
+# missing and we are root; otherwise bench.snmp_sweep says what to install.
+BENCH_TOOLS := snmpd snmpget snmpbulkwalk prometheus-snmp-exporter
 bench: $(STAMP)
+	@for t in $(BENCH_TOOLS); do command -v $$t >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    snmpd snmp prometheus-snmp-exporter; \
+	fi
 	$(BIN)/python -m bench.snmp_sweep
 
 clean:
