@@ -552,15 +552,17 @@ CHECK_CLASSES: dict[str, type[DeclaredCheck]] = {
 
 def build_check(spec: Mapping[str, Any], where: str, path: str, line_of: LineOf) -> DeclaredCheck:
     """A check from one catalog entry; CheckDefinitionError names file:line and field path."""
-    _keys(spec, {*COMMON_KEYS, *KIND_KEYS.get(str(spec.get("kind")), {})}, path, line_of)
-    for key in ("id", "title", "kind", "sources"):
-        if key not in spec:
-            raise CheckDefinitionError(f"{line_of(spec, None)}: {path}: missing field {key!r}")
-    kind = spec["kind"]
+    if not isinstance(spec, Mapping):
+        raise CheckDefinitionError(f"{line_of(spec, None)}: {path}: expected a mapping")
+    kind = spec.get("kind")
     if kind not in KINDS:
         raise CheckDefinitionError(
             f"{line_of(spec, 'kind')}: {path}.kind: {kind!r} is not one of {', '.join(KINDS)}"
         )
+    _keys(spec, {*COMMON_KEYS, *KIND_KEYS[kind]}, path, line_of)
+    for key in ("id", "title", "sources"):
+        if key not in spec:
+            raise CheckDefinitionError(f"{line_of(spec, None)}: {path}: missing field {key!r}")
     if kind in ("sensor", "usage") and "metric" not in spec:
         raise CheckDefinitionError(f"{line_of(spec, None)}: {path}: missing field 'metric'")
     if "metric" in spec and spec["metric"] not in UNITS:

@@ -210,7 +210,7 @@ class InterfacesCheck(SnmpCheckBase):
             interfaces.append(iface)
             if rates is None or iface.oper != "up":
                 continue
-            errors = rates.errors_per_s(row)
+            errors = rates.errors_per_s(row, xrow)
             if errors is not None:
                 metrics.append(metric(INTERFACE_ERRORS, errors, name, err_th))
                 self._judge(iface, errors, err_th, "/s", "errors", notes)
@@ -328,15 +328,12 @@ class _RateContext:
         speed = row.number(IF_SPEED)
         return float(speed) if speed else None
 
-    def errors_per_s(self, row: Row) -> float | None:
-        speed = self.speed_bps(row, None)
+    def errors_per_s(self, row: Row, xrow: Row | None) -> float | None:
+        speed = self.speed_bps(row, xrow)
         # at most one error per minimum-size frame (64 bytes + 20 of preamble and gap)
         max_delta = speed / 8 / 84 * self.elapsed * 1.1 if speed else None
-        deltas = [self.delta(row.oid(col), max_delta) for col in (IF_IN_ERRORS, IF_OUT_ERRORS)]
-        known = [d for d in deltas if d is not None]
-        if not known:
-            return None
-        return sum(known) / self.elapsed
+        deltas = self.deltas((row.oid(IF_IN_ERRORS), row.oid(IF_OUT_ERRORS)), max_delta)
+        return sum(deltas) / self.elapsed if deltas else None
 
     def utilization(self, row: Row, xrow: Row | None) -> float | None:
         speed = self.speed_bps(row, xrow)
@@ -346,9 +343,25 @@ class _RateContext:
         pairs = [(row.oid(IF_IN_OCTETS), row.oid(IF_OUT_OCTETS))]
         if xrow is not None:
             pairs.insert(0, (xrow.oid(IFX_HC_IN), xrow.oid(IFX_HC_OUT)))
-        for in_oid, out_oid in pairs:
-            deltas = [self.delta(oid, max_delta) for oid in (in_oid, out_oid)]
-            known = [d for d in deltas if d is not None]
-            if known:
-                return max(known) * 8 / self.elapsed / speed * 100.0
+        for pair in pairs:
+            if not any(self.sampled(oid) for oid in pair):
+                continue  # this agent has no such counters (no ifXTable): try the 32-bit ones
+            deltas = self.deltas(pair, max_delta)
+            return max(deltas) * 8 / self.elapsed / speed * 100.0 if deltas else None
         return None
+
+    def sampled(self, oid: str) -> bool:
+        return self.data.get(oid) is not None and self.previous.get(oid) is not None
+
+    def deltas(self, oids: tuple[str, str], max_delta: float | None) -> list[int]:
+        """Deltas of the counters sampled twice; none at all when one of them cannot be
+        trusted (counters are cleared together: half a reset would fake a rate)."""
+        out = []
+        for oid in oids:
+            if not self.sampled(oid):
+                continue
+            delta = self.delta(oid, max_delta)
+            if delta is None:
+                return []
+            out.append(delta)
+        return out
