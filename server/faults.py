@@ -201,13 +201,12 @@ def _failing(
     )
     assert level is not None
     threshold = policy.damping_for(fingerprint.check)
-    pauses = policy.windows_for(device.customer, device.site, device.name)
     crossed = state.consecutive >= threshold
     failures = f"{state.consecutive} non-OK result{'s' if state.consecutive > 1 else ''} in a row"
 
     if ticket is not None and is_live(ticket, obs.observed_at, policy):
         if ticket.active:
-            return _update(before, state, ticket, obs, level, threshold, policy, now, pauses)
+            return _update(before, state, ticket, obs, level, threshold, policy, now)
         assert ticket.resolved_at is not None
         if crossed and obs.observed_at > ticket.resolved_at:
             new, notes = t.reopen(
@@ -216,7 +215,6 @@ def _failing(
                 note=f"relapse ({failures}) after the resolution: {obs.status}: {obs.summary}",
                 policy=policy,
                 now=now,
-                pauses=pauses,
             )
             return Outcome(state, new, (ReopenTicket(new.id, new.level), *notes))
         return Outcome(state, None)
@@ -236,7 +234,6 @@ def _failing(
                 reason=f"{obs.status}: {obs.summary}",
                 policy=policy,
                 now=now,
-                pauses=pauses,
             )
             actions += notes + more
             return Outcome(replace(state, ticket_id=new.id), new, tuple(actions))
@@ -249,7 +246,6 @@ def _failing(
         policy=policy,
         now=now,
         note=f"{failures}: {obs.status}: {obs.summary}",
-        pauses=pauses,
     )
     opened = OpenTicket(new.id, new.level, new.summary, new.response_due, new.onsite_due)
     return Outcome(replace(state, ticket_id=new.id), new, (opened, *notes))
@@ -264,7 +260,6 @@ def _update(
     threshold: int,
     policy: Policy,
     now: datetime,
-    pauses: tuple,
 ) -> Outcome:
     """Later failures of a problem whose ticket is being handled: one event per change, not
     one per result (a check failing every minute would bury the timeline)."""
@@ -277,7 +272,6 @@ def _update(
             reason=f"{obs.status}: {obs.summary}",
             policy=policy,
             now=now,
-            pauses=pauses,
         )
         actions += [UpdateTicket(new.id, new.events[-1].note), *notes]
     elif before.last_status is not None and not before.ok and before.last_status is not obs.status:

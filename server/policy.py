@@ -499,19 +499,23 @@ class _Reader:
             )
             return None
         roles: list[str] = []
+        before = len(self.issues)
         for index, child in enumerate(node.value):
-            role = self.text(child, f"{path}[{index}]", "a role name")
+            where = f"{path}[{index}]"
+            role = self.text(child, where, "a role name")
             if role is None:
                 continue
             if not _ROLE.fullmatch(role):
                 self.add(
                     child,
-                    f"{path}[{index}]",
+                    where,
                     f"a role name is lowercase letters, digits and _ (cs_manager), got {role!r}",
                 )
-            elif role not in roles:
+            elif role in roles:
+                self.add(child, where, f"role {role!r} is listed twice")
+            else:
                 roles.append(role)
-        return tuple(roles) if len(roles) == len(node.value) else None
+        return tuple(roles) if len(self.issues) == before else None
 
     def moment(self, node: yn.Node, path: str) -> datetime | None:
         value = self.value(node, path)

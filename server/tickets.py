@@ -30,7 +30,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from server.policy import LEVEL_NAMES, MaintenanceWindow, Policy, format_duration
+from server.policy import LEVEL_NAMES, Policy, format_duration
 from server.problems import (
     DeviceContext,
     Fingerprint,
@@ -477,9 +477,15 @@ def _notify(
 
 
 def _deadlines(
-    policy: Policy, level: int, zone: str, raised_at: datetime, pauses: Iterable[MaintenanceWindow]
+    policy: Policy,
+    level: int,
+    zone: str,
+    raised_at: datetime,
+    place: tuple[str | None, str | None, str | None],
 ) -> tuple[datetime, datetime | None]:
-    return policy.due_dates(level, zone, raised_at, pauses)
+    """Due dates, the clocks paused by the maintenance windows covering (customer, site,
+    device)."""
+    return policy.due_dates(level, zone, raised_at, policy.windows_for(*place))
 
 
 # --- opening --------------------------------------------------------------------------------
@@ -495,12 +501,13 @@ def open_ticket(
     policy: Policy,
     now: datetime,
     note: str = "",
-    pauses: Iterable[MaintenanceWindow] = (),
 ) -> Change:
     """A ticket opened by monitoring for a problem; notifies step 1 of the ladder."""
     require_aware(now)
     level = _level(level)
-    response_due, onsite_due = _deadlines(policy, level, device.zone, now, pauses)
+    response_due, onsite_due = _deadlines(
+        policy, level, device.zone, now, (device.customer, device.site, fingerprint.device)
+    )
     ticket = Ticket(
         id=id,
         customer=device.customer,
@@ -538,7 +545,6 @@ def register(
     now: datetime,
     level: int | None = None,
     check: str | None = None,
-    pauses: Iterable[MaintenanceWindow] = (),
 ) -> Change:
     """A ticket registered by hand (a customer calls the hotline or writes in).
 
@@ -555,7 +561,9 @@ def register(
     parsed = Reporter.parse(reporter)
     proposed = policy.proposed_level(device=place.name, criticality=place.criticality, check=check)
     level = proposed if level is None else _level(level)
-    response_due, onsite_due = _deadlines(policy, level, place.zone, now, pauses)
+    response_due, onsite_due = _deadlines(
+        policy, level, place.zone, now, (place.customer, place.site, place.name)
+    )
     how = f"{channel} from {parsed.name}" + (
         f", {parsed.organisation}" if parsed.organisation else ""
     )
@@ -893,7 +901,6 @@ def raise_level(
     reason: str,
     policy: Policy,
     now: datetime,
-    pauses: Iterable[MaintenanceWindow] = (),
 ) -> Change:
     """A more severe level (lower number); unmet deadlines tighten to the new level's, counted
     from now, when that is sooner. Never lowers a level (a person decides that)."""
@@ -901,7 +908,9 @@ def raise_level(
     level = _level(level)
     if level >= ticket.level:
         return ticket, []
-    response, onsite = _deadlines(policy, level, ticket.zone, now, pauses)
+    response, onsite = _deadlines(
+        policy, level, ticket.zone, now, (ticket.customer, ticket.site, ticket.device)
+    )
     response_due = ticket.response_due
     if ticket.responded_at is None:
         response_due = min(response_due, response)
@@ -956,14 +965,15 @@ def reopen(
     note: str,
     policy: Policy,
     now: datetime,
-    pauses: Iterable[MaintenanceWindow] = (),
 ) -> Change:
     """A relapse: back to open with deadlines counted from now, at the more severe of the old
     and new levels; the escalation step stays where it was (nobody is un-told)."""
     require_aware(now)
     _require(ticket, [State.RESOLVED, State.CONFIRMED], "reopen")
     level = min(ticket.level, _level(level))
-    response_due, onsite_due = _deadlines(policy, level, ticket.zone, now, pauses)
+    response_due, onsite_due = _deadlines(
+        policy, level, ticket.zone, now, (ticket.customer, ticket.site, ticket.device)
+    )
     new = _changed(
         ticket,
         now,

@@ -353,6 +353,9 @@ def test_wrong_shapes() -> None:
     assert issues_of("policy:\n  escalation:\n    - {name: centre}\n") == [
         "server.yaml:3: policy.escalation[0].roles: required field is missing"
     ]
+    assert issues_of("policy:\n  complaint_roles: [admin, admin]\n") == [
+        "server.yaml:2: policy.complaint_roles[1]: role 'admin' is listed twice"
+    ]
     assert issues_of("policy:\n  levels:\n    critical: {urgent: 1}\n") == [
         "server.yaml:3: policy.levels.critical.urgent: unknown key; allowed keys: high, medium, low"
     ]

@@ -911,22 +911,23 @@ def test_stale_and_repeated_results_change_nothing(desk: Desk) -> None:
 def test_maintenance_holds_back_faults_and_pauses_the_clock(desk: Desk) -> None:
     window = MaintenanceWindow(start=T0, end=T0 + 2 * H, device="br-*", reason="upgrade")
     desk.policy = Policy(maintenance=(window,))
+    desk.device("br-02")
     desk.feed("br-01", "huawei_vrp.cpu", "CCCC", every=30 * M)
     assert desk.tickets == {}
     assert {o.held_back for o in desk.outcomes} == {"maintenance"}
-    desk.now = T0 - 2 * H
-    other = DeviceContext("br-02", "bank", "hq", "urban")
-    ticket, _ = t.open_ticket(
-        id="T-9",
-        fingerprint=Fingerprint("br-02", "x.cpu"),
-        level=2,
-        summary="cpu",
-        device=other,
-        policy=desk.policy,
-        now=desk.now,
-        pauses=desk.policy.windows_for("bank", "hq", "br-02"),
-    )
-    assert ticket.onsite_due == T0 - 2 * H + 6 * H  # 4h on site + the 2h window
+    # A ticket opened 1h before the window: its clocks stop for the window's 2h.
+    desk.now = T0 - 65 * M
+    desk.feed("br-02", "huawei_vrp.cpu", "CC")
+    ticket = desk.tickets["T-1"]
+    assert ticket.opened_at == T0 - H
+    assert ticket.response_due == T0 - H + 2 * H + 2 * H
+    assert ticket.onsite_due == T0 - H + 4 * H + 2 * H
+    desk.now = T0 + 3 * H - M
+    desk.tick()
+    assert desk.tickets["T-1"].breaches == ()
+    desk.now = T0 + 3 * H
+    desk.tick()
+    assert [b.kind for b in desk.tickets["T-1"].breaches] == ["response"]
 
 
 def test_apply_result_refuses_a_mismatched_ticket(desk: Desk) -> None:
