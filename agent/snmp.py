@@ -1,7 +1,8 @@
 """The SNMP transport: GETs and GETBULK walks of many devices from one process.
 
 PUBLIC API
-    SnmpTarget            where and how to reach one agent (v2c or v3); repr never shows secrets
+    SnmpTarget            where and how to reach one agent (v2c or v3, v3 contextName in
+                          `context`); repr never shows secrets
     target_from_device(device) -> SnmpTarget     reveals the inventory's secrets
     SnmpClient            one per process and event loop:
         await client.collect(target, plan) -> SnmpData   never raises for device trouble: each

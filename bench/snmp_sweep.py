@@ -577,9 +577,11 @@ def notes(by: dict[str, Outcome], setup: dict[str, Any]) -> list[str]:
         "at max-repetitions 25), plus starting the worker processes (~0.4 s CPU each, "
         "included above).",
         "- max-repetitions: 25 by default (answers stay within one 1500-byte frame on a real "
-        "WAN, as snmp_exporter's default). At 50 the same sweep measured ~157 devices/s "
-        "(fewer requests for client and agent alike); SnmpClient(max_repetitions=50) for "
-        "LANs.",
+        "WAN, as snmp_exporter's default). At 50, one development run of this sweep gave "
+        "~157 devices/s against ~124 at 25 (fewer requests for client and agent alike): "
+        "SnmpClient(max_repetitions=50) for LANs.",
+        "- All rows come from one run on one machine, one after the other; other work on the "
+        "machine shifts absolute figures between runs (compare rows, not runs).",
         "- SNMPv2c goes through agent/snmp_ber.py, a small BER codec; SNMPv3 still goes "
         "through pysnmp's engine (USM), whose decoding dominates: see the reference row.",
     ]
