@@ -187,25 +187,6 @@ def duration_seconds(text: str) -> int | None:
     return total if found else None
 
 
-def format_duration(seconds: float) -> str:
-    """Human uptime as Checkmk shows it: "197 days 7 hours", "3 hours 12 minutes", "45 seconds"."""
-    seconds = int(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-
-    def unit(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    if days:
-        return unit(days, "day") + (f" {unit(hours, 'hour')}" if hours else "")
-    if hours:
-        return unit(hours, "hour") + (f" {unit(minutes, 'minute')}" if minutes else "")
-    if minutes:
-        return unit(minutes, "minute")
-    return unit(secs, "second")
-
-
 def to_int(value: str | None) -> int | None:
     if value is None:
         return None

@@ -1,0 +1,95 @@
+"""The CLI check catalog: every CLI check by id, and which apply to a platform (and role).
+
+The checks are code (checks/cli/cisco.py, huawei.py, aix.py, storwize.py): each needs parsing
+logic no declaration would express. The catalog also answers what the SSH transport needs to
+know: the union of commands for a set of checks, and the second-round commands some checks
+derive from the first round's outputs (AIX volume groups other than rootvg).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+
+from checks.clidata import CliCheck, CliData
+
+
+class CliCatalog:
+    """All CLI checks, by id."""
+
+    def __init__(self, checks: Iterable[CliCheck]):
+        by_id: dict[str, CliCheck] = {}
+        for check in checks:
+            if check.id in by_id:
+                raise ValueError(f"duplicate CLI check id {check.id!r}")
+            by_id[check.id] = check
+        self._checks = by_id
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._checks)
+
+    def get(self, check_id: str) -> CliCheck:
+        try:
+            return self._checks[check_id]
+        except KeyError:
+            raise KeyError(
+                f"unknown CLI check {check_id!r} (known: {', '.join(self._checks)})"
+            ) from None
+
+    def for_platform(self, platform: str, role: str | None = None) -> list[CliCheck]:
+        out = []
+        for check in self._checks.values():
+            if not check.applies_to(platform):
+                continue
+            roles = getattr(check, "roles", frozenset())
+            if roles and role not in roles:
+                continue
+            out.append(check)
+        return out
+
+    def commands_for(self, platform: str, role: str | None = None) -> tuple[str, ...]:
+        return commands_of(self.for_platform(platform, role), platform)
+
+    def __iter__(self) -> Iterator[CliCheck]:
+        return iter(self._checks.values())
+
+    def __len__(self) -> int:
+        return len(self._checks)
+
+    def __contains__(self, check_id: object) -> bool:
+        return check_id in self._checks
+
+
+def commands_of(checks: Iterable[CliCheck], platform: str) -> tuple[str, ...]:
+    """The commands to send for `checks`, each once, in first-asked order."""
+    seen: dict[str, None] = {}
+    for check in checks:
+        for command in check.commands(platform):
+            seen.setdefault(command, None)
+    return tuple(seen)
+
+
+def followup_commands(checks: Iterable[CliCheck], platform: str, data: CliData) -> tuple[str, ...]:
+    """Second-round commands the checks derive from the first round's outputs in `data`, minus
+    those already collected; () when none. The transport sends them in the same session."""
+    seen: dict[str, None] = {}
+    for check in checks:
+        more = getattr(check, "followup_commands", None)
+        if not callable(more):
+            continue
+        for command in more(platform, data):
+            if command not in data.outputs and command not in data.errors:
+                seen.setdefault(command, None)
+    return tuple(seen)
+
+
+@functools.lru_cache(maxsize=1)
+def load_cli_catalog() -> CliCatalog:
+    """The CLI checks shipped with Patrol (cached: built once per process)."""
+    from checks.cli.aix import AIX_CHECKS
+    from checks.cli.cisco import CISCO_CHECKS
+    from checks.cli.huawei import HUAWEI_CHECKS
+    from checks.cli.storwize import STORWIZE_CHECKS
+
+    return CliCatalog([*CISCO_CHECKS, *HUAWEI_CHECKS, *AIX_CHECKS, *STORWIZE_CHECKS])

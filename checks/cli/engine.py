@@ -1,0 +1,90 @@
+"""Running CLI checks over collected outputs: Verdicts become Results, nothing crashes a poll.
+
+- A collection error (timeout, refused, transport error) on a command the check requires is
+  UNKNOWN "<command>: <reason>".
+- An output the check cannot use (the device's error message, empty, truncated, not understood)
+  is UNKNOWN "<command>: <reason>" (the checks raise OutputError, caught here).
+- Any other exception in a check is UNKNOWN "cannot evaluate <id>: <exception>", never a crash.
+- A check returning None does not apply to this device: no Result.
+Results are stamped with device, check id, ctx.now, the evaluation's duration and the level
+(the Verdict's, else the check's declared `level` when the result is WARNING or CRITICAL).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from checks.check import CheckContext, Verdict
+from checks.cli.parsing import OutputError
+from checks.clidata import CliCheck, CliData
+from checks.result import Result
+from checks.status import Status
+
+
+def required_commands(check: CliCheck, platform: str) -> tuple[str, ...]:
+    required = getattr(check, "required_commands", None)
+    return tuple(required(platform)) if callable(required) else tuple(check.commands(platform))
+
+
+def collection_error(check: CliCheck, data: CliData, platform: str) -> str | None:
+    """ "<command>: <reason>" for the first required command that could not be collected."""
+    for command in required_commands(check, platform):
+        reason = data.error_for(command)
+        if reason:
+            return f"{command}: {reason}"
+    return None
+
+
+def evaluate_cli_check(check: CliCheck, data: CliData, ctx: CheckContext) -> Result | None:
+    started = time.perf_counter()
+    verdict: Verdict | None
+    error = collection_error(check, data, ctx.platform)
+    if error is not None:
+        verdict = Verdict(Status.UNKNOWN, error)
+    else:
+        try:
+            verdict = check.evaluate(data, ctx)
+        except OutputError as exc:
+            verdict = Verdict(
+                Status.UNKNOWN, str(exc) if exc.command else _first_command(check, ctx, exc)
+            )
+        except Exception as exc:  # a bug or garbage we did not foresee: a finding, not a crash
+            verdict = Verdict(
+                Status.UNKNOWN, f"cannot evaluate {check.id}: {type(exc).__name__}: {exc}"
+            )
+    if verdict is None:
+        return None
+    level = verdict.level
+    if level is None and verdict.status in (Status.WARNING, Status.CRITICAL):
+        level = getattr(check, "level", None)
+    return Result(
+        device=ctx.device,
+        check=check.id,
+        status=verdict.status,
+        summary=verdict.summary,
+        metrics=verdict.metrics,
+        items=verdict.items,
+        observed_at=ctx.now,
+        duration_ms=(time.perf_counter() - started) * 1000.0,
+        level=level,
+    )
+
+
+def _first_command(check: CliCheck, ctx: CheckContext, exc: OutputError) -> str:
+    # A parser's OutputError does not know its command: the check's first required one is it
+    # for every single-command check; multi-command checks set `command` themselves.
+    commands = required_commands(check, ctx.platform)
+    return f"{commands[0]}: {exc.reason}" if commands else exc.reason
+
+
+def evaluate_cli_checks(
+    checks: Iterable[CliCheck], data: CliData, ctx: CheckContext
+) -> list[Result]:
+    """One Result per applicable check, in the order given."""
+    results = []
+    for check in checks:
+        result = evaluate_cli_check(check, data, ctx)
+        if result is not None:
+            results.append(result)
+    return results
