@@ -746,7 +746,12 @@ def test_transitions_do_not_modify_their_input(desk: Desk) -> None:
     ("prepare", "fn", "kwargs", "reason"),
     [
         ([], t.arrive, {"actor": "a"}, "nobody was dispatched"),
-        ([t.acknowledge], t.acknowledge, {"actor": "a"}, "it is acknowledged"),
+        (
+            ["acknowledge"],
+            t.acknowledge,
+            {"actor": "a"},
+            "cannot acknowledge ticket T-1: it is acknowledged (only possible when it is open)",
+        ),
         ([], t.confirm, {"by": "a"}, "cannot confirm ticket T-1: it is open"),
         ([], t.record_satisfaction, {"by": "a", "satisfaction": 3}, "it is open"),
         (
@@ -769,15 +774,14 @@ def test_invalid_transitions_say_why(prepare, fn, kwargs, reason) -> None:  # ty
     desk.device("br-01")
     ticket = register(desk, "br-01")
     setup = {
+        "acknowledge": lambda x: t.acknowledge(x, actor="a", now=T0),
         "dispatch": lambda x: t.dispatch(x, engineer="b", eta=T0 + H, actor="a", now=T0),
         "arrive": lambda x: t.arrive(x, actor="b", now=T0),
         "resolve": lambda x: t.resolve(x, by="a", notes="fixed", now=T0, policy=Policy()),
         "confirm": lambda x: t.confirm(x, by="a", now=T0),
     }
     for step in prepare:
-        ticket = (
-            setup[step] if isinstance(step, str) else lambda x, s=step: s(x, actor="a", now=T0)
-        )(ticket)[0]
+        ticket, _ = setup[step](ticket)
     with pytest.raises(InvalidTransition) as caught:
         fn(ticket, now=T0, **kwargs)
     assert reason in caught.value.reason
@@ -1003,3 +1007,36 @@ def test_ticket_and_problem_round_trip_through_json(desk: Desk) -> None:
         assert ProblemState.from_dict(json.loads(json.dumps(problem.to_dict()))) == problem
     odd = ProblemState("d", "c", last_seen_at=T0 + timedelta(microseconds=7))
     assert ProblemState.from_dict(odd.to_dict()) == odd
+
+
+def test_resolve_by_monitoring_through_resolve(desk: Desk) -> None:
+    ticket = open_at_level(desk, "urban", 2)
+    new, actions = t.resolve(ticket, by="monitoring", now=T0 + H, policy=desk.policy)
+    assert (new.state, new.resolved_by, new.events[-1].actor) == (
+        State.RESOLVED,
+        "monitoring",
+        "monitoring",
+    )
+    assert new.charges.total == 0.0 and [a.reason for a in actions] == ["resolved"]
+
+
+def test_apply_result_leaves_its_inputs_alone(desk: Desk) -> None:
+    desk.feed("br-01", "huawei_vrp.cpu", "C")
+    fp = Fingerprint("br-01", "huawei_vrp.cpu")
+    problem = desk.problems[fp]
+    before = problem.to_dict()
+    obs = Observation(fp, Status.CRITICAL, "x", desk.now)
+    outcome = apply_result(
+        problem, obs, desk.devices["br-01"], desk.policy, desk.now, new_id=lambda: "T-77"
+    )
+    assert problem.to_dict() == before and outcome.problem.ticket_id == "T-77"
+    calls: list[int] = []
+    apply_result(
+        ProblemState.new(fp),
+        obs,
+        desk.devices["br-01"],
+        desk.policy,
+        desk.now,
+        new_id=lambda: str(calls.append(1)),
+    )
+    assert calls == []  # no id is taken unless a ticket opens
