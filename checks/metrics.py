@@ -14,6 +14,7 @@ FAN_DUTY = "fan.duty"  # % of the fan's maximum speed (IMM/XCC, Huawei report on
 VOLTAGE = "voltage"  # V
 INTERFACE_ERRORS = "interface.errors"  # per s
 INTERFACE_UTILIZATION = "interface.utilization"  # %
+PAGING_USAGE = "paging.usage"  # % of paging (swap) space in use (AIX lsps -s)
 
 UNITS: dict[str, str] = {
     UPTIME: "s",
@@ -28,6 +29,7 @@ UNITS: dict[str, str] = {
     VOLTAGE: "V",
     INTERFACE_ERRORS: "/s",
     INTERFACE_UTILIZATION: "%",
+    PAGING_USAGE: "%",
 }
 
 # Threshold keys an inventory may set; the keys are the metric names they apply to.
@@ -41,5 +43,6 @@ THRESHOLD_KEYS: frozenset[str] = frozenset(
         INTERFACE_ERRORS,
         INTERFACE_UTILIZATION,
         UPTIME,
+        PAGING_USAGE,
     }
 )
