@@ -1,4 +1,5 @@
-"""Platform ids (`<vendor>_<os>`, as netmiko and ntc-templates name them) and their families."""
+"""Platform ids (`<vendor>_<os>`, as netmiko and ntc-templates name them), their families, and
+`detect(sys_object_id, sys_descr)`: the platform of a device whose inventory entry omits it."""
 
 from __future__ import annotations
 

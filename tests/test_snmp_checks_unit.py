@@ -703,3 +703,18 @@ def test_a_good_declaration_loads(tmp_path: Path) -> None:
     assert check.plan().walks == ("1.3.6.1.4.1.9.9.109.1.1.1.1.8",)
     result = evaluate_checks([check], snmp(f"{CPM}.8.1|66|12"), ctx())
     assert result[0].summary == "CPU 12% (1)"
+
+
+def test_nxos_memory_from_the_cpu_table() -> None:
+    data = snmp(
+        f"{ENT_NAME}.22|4|Module-1",
+        f"{CPM}.2.1|2|22",
+        f"{CPM}.8.1|66|7",
+        f"{CPM}.17.1|70|12000000",
+        f"{CPM}.19.1|70|4000000",
+    )
+    result = must("cisco.memory", data, ctx("cisco_nxos"))
+    assert result.summary == "Memory 75% (Module-1)"
+    assert {m.name: m.value for m in result.metrics}["memory.total"] == 16_000_000 * 1024
+    # a CPU row without memory columns is not a memory pool
+    assert run("cisco.memory", snmp(f"{CPM}.2.1|2|0", f"{CPM}.8.1|66|7")) is None

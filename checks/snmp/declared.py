@@ -790,6 +790,11 @@ def _state(raw: Any, path: str, line_of: LineOf) -> StateMap:
         raise CheckDefinitionError(f"{line_of(raw, 'states')}: {path}.states: expected a mapping")
     states: dict[Any, tuple[str, str]] = {}
     for key, value in states_raw.items():
+        if isinstance(key, bool):
+            raise CheckDefinitionError(
+                f"{line_of(states_raw, key)}: {path}.states.{key}: YAML read this key as a "
+                "boolean (on/off/yes/no): quote it"
+            )
         pair = _state_pair(value, f"{path}.states.{key}", line_of(states_raw, key))
         states[key.strip().lower() if isinstance(key, str) else key] = pair
     default = ("UNKNOWN", "")
