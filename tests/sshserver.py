@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import paramiko
@@ -78,26 +78,32 @@ class TinySSHServer:
         responses: Mapping[str, str] | None = None,
         *,
         host_key: paramiko.PKey | None = None,
+        extra_host_keys: Sequence[paramiko.PKey] = (),
         username: str = "patrol",
         password: str = "test-password",
         prompt: str = "R1#",
         banner: str = "",
         hang: Mapping[str, str] | None = None,
+        failures: Mapping[str, tuple[str, int]] | None = None,
         no_prompt: bool = False,
         login_question: str = "",
     ):
         self.responses = dict(responses or {})
         self.host_key = host_key or paramiko.ECDSAKey.generate()
+        self.extra_host_keys = list(extra_host_keys)  # more key types, as OpenSSH offers
         self.username = username
         self.password = password
         self.prompt = prompt
         self.banner = banner
         self.hang = dict(hang or {})  # command -> partial output sent before going silent
+        self.failures = dict(failures or {})  # exec command -> (stderr, exit status)
         self.no_prompt = no_prompt
         self.login_question = login_question
         self.received: list[str] = []
         self.auth_attempts: list[str] = []
         self.connections = 0
+        self.active = 0
+        self.max_active = 0  # the most connections open at once
         self.lock = threading.Lock()
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
@@ -155,10 +161,21 @@ class TinySSHServer:
             self._spawn(self._serve, sock)
 
     def _serve(self, sock: socket.socket) -> None:
+        with self.lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            self._serve_transport(sock)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def _serve_transport(self, sock: socket.socket) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport = paramiko.Transport(sock)
         self._transports.append(transport)
-        transport.add_server_key(self.host_key)
+        for key in (self.host_key, *self.extra_host_keys):
+            transport.add_server_key(key)
         interface = _Interface(self)
         try:
             transport.start_server(server=interface)
@@ -191,6 +208,10 @@ class TinySSHServer:
         if command in self.responses:
             channel.sendall(self.responses[command].encode())
             channel.send_exit_status(0)
+        elif command in self.failures:
+            stderr, status = self.failures[command]
+            channel.sendall_stderr(stderr.encode())
+            channel.send_exit_status(status)
         else:
             name = command.split()[0] if command.split() else command
             channel.sendall_stderr(f"ksh: {name}: not found.\n".encode())
