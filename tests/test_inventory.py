@@ -523,7 +523,7 @@ def test_bad_threshold_key(here: Path) -> None:
     assert device_issue("thresholds: {cpu: {warn: 80}}") == (
         f"inventory.yaml:15: {SW1}.thresholds.cpu: unknown threshold metric 'cpu'; expected one "
         "of: cpu.usage, fan.speed, interface.errors, interface.utilization, memory.usage, "
-        "storage.usage, temperature, uptime"
+        "paging.usage, storage.usage, temperature, uptime"
     )
     assert device_issue("thresholds: {cpu.usage: {warning: 80}}") == (
         f"inventory.yaml:15: {SW1}.thresholds.cpu.usage.warning: unknown key; did you mean "
