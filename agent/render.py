@@ -55,6 +55,10 @@ def identity_line(report: DeviceReport) -> Text:
     return line
 
 
+# Failing items listed under a check before "+N more" (all of them with --verbose).
+MAX_ITEMS = 8
+
+
 def print_report(console: Console, report: DeviceReport, *, verbose: bool = False) -> None:
     console.print(identity_line(report))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -63,7 +67,9 @@ def print_report(console: Console, report: DeviceReport, *, verbose: bool = Fals
     table.add_column("summary")
     for result in report.results:
         table.add_row(status_text(result.status), result.check, escape(result.summary))
-        for item in result.problems:
+        problems = result.problems
+        shown = problems if verbose else problems[:MAX_ITEMS]
+        for item in shown:
             table.add_row(
                 "",
                 "",
@@ -71,6 +77,8 @@ def print_report(console: Console, report: DeviceReport, *, verbose: bool = Fals
                     "  ", status_text(item.status), f" {item.item}", (f"  {item.detail}", "dim")
                 ),
             )
+        if len(shown) < len(problems):
+            table.add_row("", "", Text(f"  … {len(problems) - len(shown)} more (--verbose)", "dim"))
         if verbose:
             for metric in result.metrics:
                 label = f"{metric.name}{f' [{metric.item}]' if metric.item else ''}"
