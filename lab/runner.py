@@ -26,7 +26,6 @@ killed lab leaves no orphans.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import importlib.util
 import json
@@ -40,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -61,11 +60,22 @@ SYS_UPTIME_OID = bytes([0x2B, 6, 1, 2, 1, 1, 3, 0])  # 1.3.6.1.2.1.1.3.0, BER-en
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 # The responder runs from the current interpreter so it is always the snmpsim installed beside
-# Patrol, whatever PATH says.
-_RESPONDER = (
-    "import sys; from snmpsim.commands.responder import main; "
-    "sys.argv[0] = 'snmpsim-command-responder'; sys.exit(main())"
-)
+# Patrol, whatever PATH says. Before snmpsim loads, it asks Linux for SIGTERM when the lab's
+# process dies (PR_SET_PDEATHSIG = 1), and gives up if that process is already gone: done here
+# rather than in a preexec_fn, which is unsafe when the parent has threads.
+PARENT_ENV = "PATROL_LAB_PARENT_PID"
+_RESPONDER = """\
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+except (OSError, AttributeError):
+    pass
+if str(os.getppid()) != os.environ.get("PATROL_LAB_PARENT_PID"):
+    sys.exit("patrol-lab: the lab that started this snmpsim is gone")
+from snmpsim.commands.responder import main
+sys.argv[0] = "snmpsim-command-responder"
+sys.exit(main())
+"""
 
 
 class LabError(RuntimeError):
@@ -279,8 +289,7 @@ class Lab:
             "--variation-modules-dir=variation",
             "--log-level=error",
         ]
-        env = dict(os.environ, SNMPSIM_ALLOW_ROOT="true")
-        parent = os.getpid()
+        env = dict(os.environ, SNMPSIM_ALLOW_ROOT="true", **{PARENT_ENV: str(os.getpid())})
         with open(workdir / "snmpsim.log", "wb") as log:
             return subprocess.Popen(
                 cmd,
@@ -290,7 +299,6 @@ class Lab:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=lambda: _die_with_parent(parent),
             )
 
     def _wait_ready(self, community: str) -> None:
@@ -347,25 +355,6 @@ def probe(address: str, port: int, community: str, timeout: float = 0.5) -> bool
         except OSError:
             return False
     return True
-
-
-def _load_prctl() -> Callable[..., int] | None:
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # not Linux: no parent-death signal
-        return None
-
-
-_PRCTL = _load_prctl()  # looked up before any fork: the child only calls it
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int) -> None:
-    """In the child before exec: get SIGTERM when the lab's process dies (Linux)."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 def _tlv(tag: int, payload: bytes) -> bytes:
