@@ -46,7 +46,9 @@ class DeviceReport:
 
     @property
     def status(self) -> Status:
-        return worst((r.status for r in self.results), default=Status.UNKNOWN)
+        if not self.results:
+            return Status.UNKNOWN  # nothing was checked: never report that as OK
+        return worst(r.status for r in self.results)
 
     @property
     def findings(self) -> list[Result]:

@@ -160,3 +160,13 @@ def test_every_fixture_recording_parses_and_roundtrips() -> None:
         data = SnmpData.from_snmprec(path)
         assert len(data) > 100, path
         assert SnmpData.from_snmprec("again", data.to_snmprec()).values == data.values
+
+
+def test_device_report_status_is_the_worst_and_unknown_when_empty() -> None:
+    from checks.report import DeviceInfo, DeviceReport
+
+    ok = Result(device="d", check="a", status=Status.OK, summary="fine")
+    warn = Result(device="d", check="b", status=Status.WARNING, summary="hot")
+    assert DeviceReport(DeviceInfo("d"), [ok]).status is Status.OK
+    assert DeviceReport(DeviceInfo("d"), [ok, warn]).status is Status.WARNING
+    assert DeviceReport(DeviceInfo("d"), []).status is Status.UNKNOWN
