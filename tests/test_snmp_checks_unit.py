@@ -72,7 +72,9 @@ def test_one_fan_failed_is_critical_and_declares_level_2() -> None:
     assert result.status is Status.CRITICAL
     assert result.summary == "1 of 4 fans failed: FAN 0/2 (abnormal)"
     assert result.level == 2
-    assert [(i.item, i.status) for i in result.problems] == [("FAN 0/2", Status.CRITICAL)]
+    assert [(i.item, i.status, i.detail) for i in result.problems] == [
+        ("FAN 0/2", Status.CRITICAL, "abnormal, 42%")
+    ]
     assert [m.value for m in result.metrics if m.name == "fan.duty"] == [41, 42, 43, 44]
     assert load_catalog().get("huawei.fans").level == 2
 
@@ -718,3 +720,20 @@ def test_nxos_memory_from_the_cpu_table() -> None:
     assert {m.name: m.value for m in result.metrics}["memory.total"] == 16_000_000 * 1024
     # a CPU row without memory columns is not a memory pool
     assert run("cisco.memory", snmp(f"{CPM}.2.1|2|0", f"{CPM}.8.1|66|7")) is None
+
+
+def test_ibm_imm_voltages_are_millivolts_xcc_volts() -> None:
+    ibm = "1.3.6.1.4.1.2.3.51.3.1.2.2.1"
+    data = snmp(
+        f"{ibm}.2.1|4|Planar 3.3V",
+        f"{ibm}.3.1|2|3312",
+        f"{ibm}.6.1|2|3630",
+        f"{ibm}.9.1|2|2970",
+        f"{ibm}.7.1|2|0",  # 0: no such limit
+    )
+    result = must("imm.voltage", data, ctx("ibm_imm"))
+    assert result.summary == "1 voltage OK"
+    assert (result.metrics[0].value, result.metrics[0].crit) == (3.312, "2.97:3.63")
+    data = snmp(f"{ibm}.2.1|4|Planar 3.3V", f"{ibm}.3.1|2|2800", f"{ibm}.9.1|2|2970")
+    result = must("imm.voltage", data, ctx("ibm_imm"))
+    assert result.summary == "Voltage 2.8 V (Planar 3.3V): crit below 2.97 V"

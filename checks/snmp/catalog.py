@@ -22,7 +22,18 @@ CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog"
 FILE_KEYS = {"checks", "notes"}
 # The order checks are listed (and reported) in: generic first, then by family.
 FAMILY_ORDER = ("snmp", "cisco", "huawei", "imm", "host")
-SUBJECT_ORDER = ("uptime", "interfaces", "cpu", "memory", "storage", "temperature", "fans", "power")
+SUBJECT_ORDER = (
+    "uptime",
+    "interfaces",
+    "cpu",
+    "memory",
+    "storage",
+    "temperature",
+    "fans",
+    "power",
+    "voltage",
+    "health",
+)
 
 
 class CatalogError(ValueError):

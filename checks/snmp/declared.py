@@ -41,6 +41,7 @@ from checks.snmp.common import (
     expand_platforms,
     fmt_bytes,
     fmt_num,
+    fmt_value,
     metric,
     number_at,
     pick_threshold,
@@ -535,7 +536,7 @@ def state_readings(
             speed = number_at(row, column)
             if not isinstance(speed, Problem):
                 metrics.append(metric(metric_name, float(speed), name))
-                detail = f"{word}, {fmt_num(speed)} {UNITS.get(metric_name, '')}".rstrip()
+                detail = f"{word}, {fmt_value(float(speed), UNITS.get(metric_name, ''))}"
         readings.append(StateReading(name, status, word, detail))
     return readings, metrics
 

@@ -97,13 +97,16 @@ class UptimeCheck(SnmpCheckBase):
             elapsed = (ctx.now - ctx.previous_at).total_seconds() if ctx.previous_at else None
             rebooted, wrapped = reboot_between(previous.value, ticks, elapsed)
         engine = scalar_number(data, SNMP_ENGINE_TIME)
+        wraps = 1 if wrapped else 0
         if not rebooted and isinstance(engine, int | float) and engine > uptime + 86400:
-            wraps = round((engine - uptime) / WRAP_S)
-            if wraps >= 1 and abs(engine - uptime - wraps * WRAP_S) < 86400:
-                wrapped = True
-                uptime += wraps * WRAP_S
-        elif wrapped:
-            uptime += WRAP_S
+            # snmpEngineTime counts seconds without wrapping: whole 497-day periods between it
+            # and sysUpTime are wraps (the agent restarting resets both, so they agree again)
+            periods = round((engine - uptime) / WRAP_S)
+            if periods >= 1 and abs(engine - uptime - periods * WRAP_S) < 86400:
+                wraps = periods
+        if wraps:
+            wrapped = True
+            uptime += wraps * WRAP_S
         threshold = pick_threshold(ctx, UPTIME, default=self.DEFAULTS)
         status = threshold.status(uptime)
         metrics = [metric(UPTIME, round(uptime, 2), None, threshold)]
