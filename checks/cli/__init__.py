@@ -1,7 +1,37 @@
 """CLI (SSH) checks: parsers, the check catalog and its evaluation engine.
 
-`load_cli_catalog()` and `evaluate_cli_checks()` land here; the read-only command allowlist lives
-beside them in `checks/cli/allowlist.py` (owned separately).
+PUBLIC API (mirrors checks.snmp; the transport, poller and CLI call exactly these):
+    load_cli_catalog() -> CliCatalog                      cached
+    CliCatalog.for_platform(platform, role=None) -> list[CliCheck]
+    CliCatalog.get(check_id) -> CliCheck                  KeyError naming the known ids
+    CliCatalog.ids -> tuple[str, ...]
+    CliCatalog.commands_for(platform, role=None) -> tuple[str, ...]
+    commands_of(checks, platform) -> tuple[str, ...]      the union to send, each once
+    followup_commands(checks, platform, data) -> tuple[str, ...]
+                                                          second round (AIX VGs other than rootvg)
+    evaluate_cli_checks(checks, data: CliData, ctx: CheckContext) -> list[Result]
+Each check has `id`, `title`, `level`, `applies_to(platform)`, `commands(platform)` and
+`evaluate(data, ctx) -> Verdict | None` (checks/clidata.py CliCheck), plus
+`required_commands(platform)` and `followup_commands(platform, data)`.
+
+Layout: parsing.py (TextFSM runner, device errors, `-delim :` tables), parsers.py (one parser per
+command), templates/ (our TextFSM templates), base.py, cisco.py, huawei.py, aix.py,
+storwize.py (the checks), catalog.py, engine.py. The read-only command allowlist lives beside
+them in allowlist.py / allowlist.yaml (owned separately).
 """
 
 from __future__ import annotations
+
+from checks.cli.catalog import CliCatalog, commands_of, followup_commands, load_cli_catalog
+from checks.cli.engine import evaluate_cli_check, evaluate_cli_checks
+from checks.cli.parsing import OutputError
+
+__all__ = [
+    "CliCatalog",
+    "OutputError",
+    "commands_of",
+    "evaluate_cli_check",
+    "evaluate_cli_checks",
+    "followup_commands",
+    "load_cli_catalog",
+]
