@@ -447,6 +447,7 @@ class _BerTransport(asyncio.DatagramProtocol):
 
     def __init__(self) -> None:
         self._transports: dict[int, asyncio.DatagramTransport] = {}
+        self._sockets: dict[int, socket.socket] = {}
         self._pending: dict[int, _Pending] = {}
         self._next_id = random.randrange(1, 1 << 30)
         self._addresses: dict[tuple[str, int], tuple[int, tuple[Any, ...]]] = {}
@@ -554,15 +555,17 @@ class _BerTransport(asyncio.DatagramProtocol):
         sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))
         transport, _ = await loop.create_datagram_endpoint(lambda: self, sock=sock)
         self._transports[family] = transport
+        self._sockets[family] = sock
         return transport
 
     def close(self) -> None:
-        for transport in self._transports.values():
+        for family, transport in self._transports.items():
             try:
                 transport.close()
-            except RuntimeError:  # its event loop is already closed
-                transport.get_extra_info("socket").close()
+            except RuntimeError:  # its event loop is already closed: close the socket itself
+                self._sockets[family].close()
         self._transports.clear()
+        self._sockets.clear()
 
 
 # --- SNMPv3 (and optionally v2c) through pysnmp's engine ---------------------------------------

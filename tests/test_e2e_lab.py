@@ -1,0 +1,171 @@
+"""End to end: the lab's bank on loopback, swept by Patrol, yields exactly the scenario's faults.
+
+The lab runs on a port chosen at run time (never the demo's 1161), and the demo inventory is
+rewritten to that port, so this test can run beside a running `make demo`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from checks.inventory import load_inventory
+from checks.status import Status
+from tests.conftest import REPO_ROOT, free_udp_port
+
+pytestmark = pytest.mark.integration
+
+LAB_ENV = {
+    "PATROL_LAB_COMMUNITY": "patrol-lab",
+    "PATROL_LAB_V3_AUTH": "lab-auth-key-0001",
+    "PATROL_LAB_V3_PRIV": "lab-priv-key-0001",
+}
+
+
+@pytest.fixture(scope="module")
+def lab_env() -> dict[str, str]:
+    mp = pytest.MonkeyPatch()
+    for key, value in LAB_ENV.items():
+        mp.setenv(key, value)
+    yield LAB_ENV
+    mp.undo()
+
+
+def inventory_on_port(tmp: Path, port: int) -> Path:
+    text = (REPO_ROOT / "inventory.yaml").read_text()
+    text = re.sub(r"port: 1161", f"port: {port}", text)
+    path = tmp / "inventory.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def faults_lab(tmp_path_factory: pytest.TempPathFactory, lab_env: dict[str, str]):
+    from lab.runner import Lab
+
+    port = free_udp_port()
+    tmp = tmp_path_factory.mktemp("lab-faults")
+    with Lab("faults", state_dir=tmp / "lab", port=port) as lab:
+        yield lab, inventory_on_port(tmp, port)
+
+
+def subject(check_id: str) -> str:
+    return check_id.split(".", 1)[1]
+
+
+def findings_of(reports) -> set[tuple[str, str, str]]:
+    """(device, subject, item) of every non-OK item, or of the result when it has none."""
+    found = set()
+    for report in reports:
+        for result in report.findings:
+            bad = [i for i in result.items if i.status is not Status.OK]
+            if not bad:
+                found.add((report.device.name, subject(result.check), ""))
+            for item in bad:
+                found.add((report.device.name, subject(result.check), item.item))
+    return found
+
+
+def test_faults_scenario_yields_exactly_the_expected_findings(faults_lab) -> None:
+    from agent.sweep import run_sweep
+    from lab.scenario import expected_findings
+
+    _, inventory_path = faults_lab
+    inventory = load_inventory(inventory_path)
+    reports = run_sweep(inventory.select(customer="fzbank"), processes=1)
+    assert {r.device.name for r in reports} == {d.name for d in inventory.devices}
+
+    found = findings_of(reports)
+    unmatched = set(found)
+    for expected in expected_findings("faults"):
+        names = expected.names() | {""} if expected.subject == "reachability" else expected.names()
+        hits = {f for f in found if f[0] == expected.device and f[1] == expected.subject}
+        hits = {f for f in hits if f[2] in names or expected.subject in ("reachability", "health")}
+        assert hits, f"expected {expected} among {sorted(found)}"
+        unmatched -= hits
+    assert not unmatched, f"findings the scenario does not declare: {sorted(unmatched)}"
+
+    by_name = {r.device.name: r for r in reports}
+    down = by_name["fz-mh-wan-01"]
+    assert [r.check for r in down.results] == ["snmp.reachability"]
+    assert down.status is Status.CRITICAL
+    # Detected, not declared in the inventory:
+    assert by_name["fz-hq-core-02"].device.platform == "huawei_vrpv8"
+    assert by_name["fz-mh-acc-01"].device.platform == "cisco_ios"
+    for report in reports:
+        # A net-snmp Linux host has no ENTITY-MIB: no model or serial over SNMP.
+        if report.device.name not in ("fz-mh-wan-01", "fz-hq-app-01"):
+            assert report.device.model, report.device.name
+            assert report.device.serial, report.device.name
+        if report.device.name != "fz-mh-wan-01":
+            assert report.device.os_version, report.device.name
+
+
+def test_diagnose_json_over_snmpv3_authpriv(faults_lab, tmp_path: Path) -> None:
+    _, inventory_path = faults_lab
+    result = CliRunner().invoke(
+        app,
+        ["diagnose", "fz-hq-core-01", "--inventory", str(inventory_path), "--json", "--no-state"],
+    )
+    assert result.exit_code == 2, result.output  # CRITICAL: the failed fan
+    data = json.loads(result.stdout)
+    assert set(data) == {"device", "status", "results"}
+    assert set(data["device"]) == {
+        "name", "address", "platform", "model", "os_version", "serial", "uptime_s",
+    }  # fmt: skip
+    assert data["device"]["platform"] == "huawei_vrp"
+    assert data["status"] == "CRITICAL"
+    reach = data["results"][0]
+    assert reach["check"] == "snmp.reachability"
+    assert reach["summary"].startswith("SNMP v3 answers")
+    fans = next(r for r in data["results"] if r["check"] == "huawei.fans")
+    assert fans["status"] == "CRITICAL"
+
+
+def test_unreachable_device_gives_one_critical_and_exit_2(faults_lab) -> None:
+    _, inventory_path = faults_lab
+    result = CliRunner().invoke(
+        app, ["diagnose", "fz-mh-wan-01", "--inventory", str(inventory_path), "--json"]
+    )
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert [(r["check"], r["status"]) for r in data["results"]] == [
+        ("snmp.reachability", "CRITICAL")
+    ]
+    assert "no SNMP response" in data["results"][0]["summary"]
+
+
+def test_record_then_replay_gives_the_same_verdicts(faults_lab, tmp_path: Path) -> None:
+    _, inventory_path = faults_lab
+    runner = CliRunner()
+    rec = tmp_path / "rec"
+    live = runner.invoke(
+        app, ["record", "fz-mh-acc-01", "--inventory", str(inventory_path), "--out", str(rec)]
+    )
+    assert live.exit_code == 2, live.output
+    assert (rec / "snmp.snmprec").exists() and (rec / "device.json").exists()
+    replay = runner.invoke(app, ["diagnose", "--from", str(rec), "--json"])
+    assert replay.exit_code == 2, replay.output
+    statuses = {r["check"]: r["status"] for r in json.loads(replay.stdout)["results"]}
+    assert statuses["cisco.power"] == "CRITICAL"
+    assert statuses["snmp.interfaces"] == "CRITICAL"
+    assert statuses["cisco.cpu"] == "OK"
+
+
+def test_sweep_command_prints_summary_and_writes_json(faults_lab, tmp_path: Path) -> None:
+    _, inventory_path = faults_lab
+    out = tmp_path / "sweep.json"
+    result = CliRunner().invoke(
+        app,
+        ["sweep", "--customer", "fzbank", "--inventory", str(inventory_path), "--json", str(out)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "Sweep summary" in result.stdout
+    payload = json.loads(out.read_text())
+    assert len(payload["devices"]) == 7
+    assert {d["customer"] for d in payload["devices"]} == {"fzbank"}
