@@ -116,7 +116,7 @@ class TinySSHServer:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", 0))
         listener.listen(64)
-        listener.settimeout(0.2)
+        listener.settimeout(0.05)
         self._listener = listener
         self.address = listener.getsockname()
         self._spawn(self._accept_loop)
@@ -182,7 +182,7 @@ class TinySSHServer:
         except (paramiko.SSHException, EOFError, OSError):
             return
         while not self._stop.is_set() and transport.is_active():
-            channel = transport.accept(timeout=0.2)
+            channel = transport.accept(timeout=0.05)
             if channel is not None:
                 self._spawn(self._channel, interface, channel)
 
