@@ -29,7 +29,8 @@ PUBLIC API
     ssh_target_from_device(device) -> SshTarget     reveals the inventory's secret; SshConfigError
     run_commands(target, commands, *, audit, operator, device_name, known_hosts, timeout)
         -> CliData
-    async collect_cli(target, commands, *, ..., limiter=None) -> CliData   in a worker thread
+    async collect_cli(target, commands, *, ..., limiter=None) -> CliData   in a worker thread;
+        without a limiter, at most DEFAULT_CONCURRENCY sessions per event loop
     cli_limiter(concurrency) -> asyncio.Semaphore
     SshConfigError
     DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONCURRENCY
@@ -44,6 +45,7 @@ import logging
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -174,6 +176,17 @@ class _Run:
     plan: list[tuple[str, list[str]]]  # canonical command -> the caller's spellings
 
     def sent(self, command: str, ok: bool, error: str | None, nbytes: int, started: float) -> None:
+        try:
+            self._record(command, ok, error, nbytes, started)
+        except OSError as exc:  # no record, no further command: the audit trail comes first
+            raise _Abandon(
+                f"session stopped: the audit log cannot be written ({exc}); "
+                "no further command is sent"
+            ) from None
+
+    def _record(
+        self, command: str, ok: bool, error: str | None, nbytes: int, started: float
+    ) -> None:
         self.audit.record(
             operator=self.operator,
             device=self.device_name,
@@ -246,6 +259,8 @@ def run_commands(
             _exec_session(run, watchdog)
     except _Abandon as exc:
         reason: str | None = str(exc)
+    except Exception as exc:  # a library surprise must cost this device only, never a sweep
+        reason = f"session failed: {type(exc).__name__}: {exc}"
     else:
         reason = None
     finally:
@@ -590,6 +605,12 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
+# One default bound per event loop (a semaphore belongs to the loop that first waits on it).
+_default_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def cli_limiter(concurrency: int = DEFAULT_CONCURRENCY) -> asyncio.Semaphore:
     """A bound on the SSH sessions in flight, to share across one sweep's collect_cli calls."""
     return asyncio.Semaphore(concurrency)
@@ -619,7 +640,7 @@ async def collect_cli(
     )
     loop = asyncio.get_running_loop()
     if limiter is None:
-        return await loop.run_in_executor(_executor(), job)
+        limiter = _default_limiters.setdefault(loop, cli_limiter(DEFAULT_CONCURRENCY))
     async with limiter:
         return await loop.run_in_executor(_executor(), job)
 

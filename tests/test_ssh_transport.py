@@ -192,6 +192,16 @@ def test_a_device_that_stops_mid_output_times_out(linux: TinySSHServer, env: dic
     assert _audit(env)[1]["bytes"] > 0  # what arrived before the device went silent
 
 
+def test_no_audit_no_further_command(linux: TinySSHServer, env: dict, tmp_path: Path) -> None:
+    (tmp_path / "not-a-dir").write_text("")
+    env["audit"] = AuditLog(tmp_path / "not-a-dir" / "audit.jsonl")
+    target = _serve(linux, env, "linux")
+    data = _run(target, ["uptime", "df -P", "free -b"], env)
+    assert linux.received == ["uptime"]
+    for command in ("uptime", "df -P", "free -b"):
+        assert "the audit log cannot be written" in data.error_for(command)
+
+
 def test_unknown_host_key_is_refused_before_login(linux: TinySSHServer, env: dict) -> None:
     target = _serve(linux, env, "linux", trust=False)
     data = _run(target, ["uptime", "df -P"], env)
@@ -391,6 +401,45 @@ async def test_collect_cli_bounds_sessions_in_flight(monkeypatch: pytest.MonkeyP
     )
     assert [r.output("uptime") for r in results] == [t.address for t in targets]
     assert state["max"] == 3  # more than one at once, never more than the limiter allows
+
+
+async def test_collect_cli_has_a_default_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    lock, state = threading.Lock(), {"now": 0, "max": 0}
+
+    def fake_run(target: SshTarget, commands: list[str], **_: object) -> CliData:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        return CliData()
+
+    monkeypatch.setattr(ssh, "run_commands", fake_run)
+    monkeypatch.setattr(ssh, "DEFAULT_CONCURRENCY", 4)
+    jobs = [
+        collect_cli(
+            SshTarget("127.0.0.1"),
+            ["uptime"],
+            audit=None,  # type: ignore[arg-type]
+            operator="x",
+            device_name=str(n),
+            known_hosts=None,  # type: ignore[arg-type]
+        )
+        for n in range(12)
+    ]
+    await asyncio.gather(*jobs)
+    assert state["max"] == 4
+
+
+def test_the_watchdog_closes_a_session_that_overruns_its_budget() -> None:
+    closed = threading.Event()
+    watchdog = ssh._Watchdog(0.01)
+    watchdog.watch(lambda: 1 / 0)  # a closer that fails does not stop the others
+    watchdog.watch(closed.set)
+    watchdog.start()
+    assert closed.wait(10)
+    assert watchdog.fired.is_set()
 
 
 # ---------------------------------------------------------------- targets from the inventory
