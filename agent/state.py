@@ -17,6 +17,8 @@ from pathlib import Path
 from checks.snmpdata import COUNTER32, COUNTER64, TIMETICKS, SnmpData, SnmpValue
 
 KEPT_TAGS = frozenset({COUNTER32, COUNTER64, TIMETICKS})
+# ifOperStatus too: a port that was up at the last poll and is down now is a finding.
+KEPT_PREFIXES = ("1.3.6.1.2.1.2.2.1.8.",)
 # A sample older than this says nothing useful about a rate now.
 MAX_AGE_S = 6 * 3600
 
@@ -50,7 +52,7 @@ class CounterStore:
         values = {
             oid: [v.tag, v.value]
             for oid, v in data.values.items()
-            if v.tag in KEPT_TAGS and isinstance(v.value, int)
+            if isinstance(v.value, int) and (v.tag in KEPT_TAGS or oid.startswith(KEPT_PREFIXES))
         }
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

@@ -170,7 +170,11 @@ def test_summaries_read_like_an_operator_would_write_them() -> None:
     assert evaluate("aix_std").results["host.cpu"].summary == "CPU 2% (average of 4 processors)"
     assert evaluate("xclarity_lenovoxcc").results["imm.health"].summary == "system health normal"
     summary = evaluate("vrp_5720").results["snmp.interfaces"].summary
-    assert summary.startswith("48 of 55 interfaces not up: GigabitEthernet0/0/1 (down), ")
+    # Only the two documented ports count; the 46 empty access ports are not judged.
+    assert summary == (
+        "2 of 55 interfaces not up: GigabitEthernet0/0/2 (down), GigabitEthernet0/0/38 (down); "
+        "46 undescribed ports down, not judged"
+    )
 
 
 # --- CPU: processors[].processor_usage -------------------------------------------------------

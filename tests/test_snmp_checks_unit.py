@@ -414,6 +414,7 @@ def test_admin_up_oper_down_is_critical_and_the_rest_is_ignored() -> None:
             (6, "Gi0/4", 6, 1, 7),
         ),
         f"{IFX}.18.2|4|uplink to core-01",
+        f"{IFX}.18.6|4|teller 4",
     )
     result = must("snmp.interfaces", data)
     assert result.status is Status.CRITICAL
@@ -421,7 +422,7 @@ def test_admin_up_oper_down_is_critical_and_the_rest_is_ignored() -> None:
     assert [(i.item, i.status, i.detail) for i in result.items] == [
         ("Gi0/1", Status.OK, "up"),
         ("Gi0/2", Status.CRITICAL, "down (uplink to core-01)"),
-        ("Gi0/4", Status.CRITICAL, "lowerLayerDown"),
+        ("Gi0/4", Status.CRITICAL, "lowerLayerDown (teller 4)"),
     ]
 
 
@@ -737,3 +738,28 @@ def test_ibm_imm_voltages_are_millivolts_xcc_volts() -> None:
     data = snmp(f"{ibm}.2.1|4|Planar 3.3V", f"{ibm}.3.1|2|2800", f"{ibm}.9.1|2|2970")
     result = must("imm.voltage", data, ctx("ibm_imm"))
     assert result.summary == "Voltage 2.8 V (Planar 3.3V): crit below 2.97 V"
+
+
+def test_undescribed_ports_down_are_not_judged_unless_they_were_up() -> None:
+    """An access switch leaves unused ports admin up: only documented ports, or ports that
+    were up at the last poll, are findings when down."""
+    rows = interfaces((1, "Gi0/1", 6, 1, 1), (2, "Gi0/2", 6, 1, 2), (3, "Gi0/3", 6, 1, 2))
+    data = snmp(*rows, f"{IFX}.18.3|4|ATM-02 lobby")
+    result = must("snmp.interfaces", data)
+    assert result.status is Status.CRITICAL
+    assert result.summary == (
+        "1 of 3 interfaces not up: Gi0/3 (down); 1 undescribed port down, not judged"
+    )
+    assert [(i.item, i.status) for i in result.items] == [
+        ("Gi0/1", Status.OK),
+        ("Gi0/2", Status.OK),
+        ("Gi0/3", Status.CRITICAL),
+    ]
+    quiet = must("snmp.interfaces", snmp(*rows[:12]))
+    assert quiet.status is Status.OK
+    assert quiet.summary == "1 interface up; 1 undescribed port down, not judged"
+    previous = snmp(f"{IF}.8.2|2|1")
+    context = ctx(previous=previous, previous_at=NOW - timedelta(seconds=300))
+    went_down = must("snmp.interfaces", snmp(*rows[:12]), context)
+    assert went_down.status is Status.CRITICAL
+    assert [i.item for i in went_down.items if i.status is Status.CRITICAL] == ["Gi0/2"]

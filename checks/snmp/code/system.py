@@ -195,6 +195,7 @@ class InterfacesCheck(SnmpCheckBase):
         metrics: list[Metric] = []
         notes: list[str] = []
         busiest: tuple[float, str] | None = None
+        unwatched: list[str] = []
         if all(row.raw(IF_ADMIN) is None for row in rows):
             return Verdict(
                 Status.UNKNOWN,
@@ -210,6 +211,10 @@ class InterfacesCheck(SnmpCheckBase):
                 continue  # admin down (shut on purpose), or unknown intent: not judged
             name = _name(row, xrow)
             iface = self._oper(row, name, xrow)
+            if iface.status is Status.CRITICAL and not _monitored(iface, row, ctx):
+                unwatched.append(iface.name)
+                iface.status = Status.OK
+                iface.details = [f"{iface.oper} (no description, was not up: not judged)"]
             interfaces.append(iface)
             if rates is None or iface.oper != "up":
                 continue
@@ -235,7 +240,13 @@ class InterfacesCheck(SnmpCheckBase):
             summary = f"{len(down)} of {plural(len(interfaces), ('interface', 'interfaces'))}"
             summary += f" not up: {listing([f'{i.name} ({i.oper})' for i in down])}"
         else:
-            summary = f"{plural(len(interfaces), ('interface', 'interfaces'))} up"
+            up = len(interfaces) - len(unwatched)
+            summary = f"{plural(up, ('interface', 'interfaces'))} up"
+        if unwatched:
+            summary += (
+                f"; {len(unwatched)} undescribed {'port' if len(unwatched) == 1 else 'ports'}"
+                " down, not judged"
+            )
         if notes:
             summary += "; " + "; ".join(notes[:3])
             if len(notes) > 3:
@@ -269,6 +280,23 @@ class InterfacesCheck(SnmpCheckBase):
         if status is not Status.OK:
             iface.status = worst((iface.status, status))
             notes.append(f"{what} {shown} on {iface.name}")
+
+
+def _monitored(iface: _Interface, row: Row, ctx: CheckContext) -> bool:
+    """Whether an admin-up port that is not up is a finding.
+
+    Switches leave every unused access port admin up (Huawei does by default), so "admin up,
+    oper down" alone would alert on every empty socket of an access switch. As operators do with
+    LibreNMS and Zabbix port rules, a port is watched when it has a description (ifAlias: someone
+    documented what is plugged in) or when it was up at the previous poll (it went down).
+    """
+    if iface.alias and iface.alias != iface.name:
+        return True
+    if ctx.previous is not None:
+        before = ctx.previous.get(f"{IF_ENTRY}.{IF_OPER}.{row.index}")
+        if before is not None and before.value == 1:
+            return True
+    return False
 
 
 def _name(row: Row, xrow: Row | None) -> str:
