@@ -114,7 +114,16 @@ class AixLvm(CliCheckBase):
     platforms = AIX
 
     def commands(self, platform: str) -> tuple[str, ...]:
-        return ("lsvg -o", "lsvg rootvg", "lsvg -l rootvg")
+        return ("lsvg -o", *self.group_commands("rootvg"))
+
+    def required_commands(self, platform: str) -> tuple[str, ...]:
+        return ("lsvg -o", "lsvg rootvg")
+
+    @staticmethod
+    def group_commands(vg: str) -> tuple[str, ...]:
+        # lsvg: state and stale counts; -l: the LVs; -p: which PV is missing (optional ones:
+        # without them the group is still judged, with less detail).
+        return (f"lsvg {vg}", f"lsvg -l {vg}", f"lsvg -p {vg}")
 
     def followup_commands(self, platform: str, data: CliData) -> tuple[str, ...]:
         text = data.output("lsvg -o")
@@ -124,7 +133,7 @@ class AixLvm(CliCheckBase):
             groups = parsers.aix_lsvg_online(text)
         except OutputError:
             return ()
-        return tuple(c for vg in groups if vg != "rootvg" for c in (f"lsvg {vg}", f"lsvg -l {vg}"))
+        return tuple(c for vg in groups if vg != "rootvg" for c in self.group_commands(vg))
 
     def evaluate(self, data: CliData, ctx: CheckContext) -> Verdict | None:
         groups = self.parse(data, "lsvg -o", parsers.aix_lsvg_online)
@@ -159,6 +168,9 @@ class AixLvm(CliCheckBase):
             status, summary, items=items, level=level if status is Status.CRITICAL else None
         )
 
+    def _pvs(self, data: CliData, vg: str) -> list[Record]:
+        return _pvs_of(self, data, vg)
+
     def _group(self, data: CliData, vg: str) -> tuple[Item, list[Item], bool]:
         """The group's item, its LVs' problem items, and whether a PV is missing."""
         rec = self.parse(data, f"lsvg {vg}", parsers.aix_lsvg)
@@ -168,15 +180,23 @@ class AixLvm(CliCheckBase):
             faults.append((Status.CRITICAL, f"state {state}"))
         total_pvs, active_pvs = to_int(rec["total_pvs"]), to_int(rec["active_pvs"])
         pv_missing = total_pvs is not None and active_pvs is not None and active_pvs < total_pvs
+        absent = [
+            f"{pv['pv_name']} {pv['pv_state']}"
+            for pv in self._pvs(data, vg)
+            if pv["pv_state"].lower() != "active"
+        ]
         if pv_missing and total_pvs is not None and active_pvs is not None:
             missing = total_pvs - active_pvs
-            faults.append((Status.CRITICAL, f"{missing} of {total_pvs} PVs missing"))
+            text = f"{missing} of {total_pvs} PVs missing"
+            faults.append((Status.CRITICAL, text + (f" ({', '.join(absent)})" if absent else "")))
+        elif absent:
+            pv_missing = True
+            faults.append((Status.CRITICAL, f"PV {', '.join(absent)}"))
         stale_pps, stale_pvs = to_int(rec["stale_pps"]) or 0, to_int(rec["stale_pvs"]) or 0
         if stale_pps or stale_pvs:
             faults.append((Status.CRITICAL, f"{stale_pps} stale PPs on {stale_pvs} PVs"))
         lv_items = []
-        lv_text = data.output(f"lsvg -l {vg}")
-        if lv_text is not None:
+        if self.optional_output(data, f"lsvg -l {vg}") is not None:
             lvs = self.parse(data, f"lsvg -l {vg}", parsers.aix_lsvg_l)
             lv_items = [i for i in (_lv(vg, lv) for lv in lvs) if i is not None]
         opened = f"{rec['lvs']} LVs ({rec['open_lvs']} open)" if rec["lvs"] else ""
@@ -187,6 +207,15 @@ class AixLvm(CliCheckBase):
         if opened:
             detail += f", {opened}"
         return Item(vg, Status.OK, detail), lv_items, pv_missing
+
+
+def _pvs_of(check: CliCheckBase, data: CliData, vg: str) -> list[Record]:
+    if check.optional_output(data, f"lsvg -p {vg}") is None:
+        return []
+    try:
+        return check.parse(data, f"lsvg -p {vg}", parsers.aix_lsvg_p)
+    except OutputError:
+        return []  # the PV list only adds names to a finding lsvg already makes
 
 
 def _lv(vg: str, lv: Record) -> Item | None:

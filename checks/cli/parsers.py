@@ -15,7 +15,7 @@ show logging (all Cisco)                  -> ours cisco_show_logging
 show interfaces / show interface (nxos)   -> ours cisco_ios_show_interfaces / cisco_nxos_...
 display version, display device (huawei)  -> ntc huawei_vrp_display_version / _device
 display alarm active, logbuffer, cpu-usage, memory-usage, fan, power -> ours huawei_display_*
-errpt, lsvg, lsvg -l, lspv, lsdev, lsps -s, df (ibm_aix) -> ours aix_*
+errpt, lsvg, lsvg -l, lsvg -p, lspv, lsdev, lsps -s, df (ibm_aix) -> ours aix_*
 lsvg -o (ibm_aix)                         -> none: one volume group name per line
 ls* -delim : (ibm_storwize)               -> none: header line + rows split on ':'
 """
@@ -200,6 +200,13 @@ def aix_lsvg(text: str) -> Record:
 
 def aix_lsvg_l(text: str) -> list[Record]:
     return run_template(own_template("aix_lsvg_l.textfsm"), text)
+
+
+def aix_lsvg_p(text: str) -> list[Record]:
+    records = run_template(own_template("aix_lsvg_p.textfsm"), text)
+    if not records:
+        raise OutputError("output not understood (no physical volume)")
+    return records
 
 
 def aix_lspv(text: str) -> list[Record]:
