@@ -19,14 +19,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checks.identity import IDENTITY_PLAN, identify
-from checks.snmp import evaluate_checks, load_catalog
-
 from checks.check import CheckContext, SnmpCheck
+from checks.identity import identify, identity_plan
 from checks.inventory import Device, SecretError
 from checks.platforms import PLATFORMS, detect
 from checks.report import DeviceInfo, DeviceReport
 from checks.result import Result, isoformat, utcnow
+from checks.snmp import evaluate_checks, load_catalog
 from checks.snmpdata import SnmpData, SnmpPlan, SnmprecError
 from checks.status import Status
 from checks.thresholds import Thresholds
@@ -112,8 +111,8 @@ def evaluate(
     return DeviceReport(device=info, results=results)
 
 
-def plan_for(checks: list[SnmpCheck]) -> SnmpPlan:
-    plan = IDENTITY_PLAN
+def plan_for(platform: str, checks: list[SnmpCheck]) -> SnmpPlan:
+    plan = identity_plan(platform)
     for check in checks:
         plan = plan | check.plan()
     return plan
@@ -171,7 +170,7 @@ async def poll_device(
     data = SnmpData(values=dict(probe))
     platform = platform_of(device.platform, data)
     checks = select_checks(platform, device.role, options.check_ids)
-    plan = plan_for(checks)
+    plan = plan_for(platform, checks)
     plan = SnmpPlan.of(gets=[g for g in plan.gets if g not in probe], walks=plan.walks)
     collected = await client.collect(target, plan)
     data.merge(collected)
@@ -286,7 +285,7 @@ def replay(
     platform = platform_of(declared, data)
     checks = select_checks(platform, meta.get("role"), options.check_ids)
     # A full walk holds far more than a poll reads: evaluate only what a live poll would collect.
-    data = data.subset(plan_for(checks))
+    data = data.subset(plan_for(platform, checks))
     report = evaluate(
         name,
         platform,
