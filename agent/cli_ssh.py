@@ -100,8 +100,9 @@ def exec_command(
     command: Annotated[
         list[str],
         typer.Argument(
-            help='The command, e.g. "display alarm active" (abbreviations are expanded; only '
-            "read-only commands of the device's allowlist are accepted).",
+            help='The command, e.g. "display alarm active"; quote it (or put -- before it) when '
+            "it has options such as errpt -a. Abbreviations are expanded; only read-only "
+            "commands of the device's allowlist are accepted.",
             show_default=False,
         ),
     ],

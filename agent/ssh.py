@@ -538,7 +538,10 @@ def _netmiko_session(run: _Run, watchdog: _Watchdog) -> None:
         for index, (command, keys) in enumerate(run.plan):
             started = time.monotonic()
             try:
-                output = conn.send_command(command, read_timeout=run.timeout)
+                # The prompt cannot change in a read-only session: no find_prompt per command.
+                output = conn.send_command(
+                    command, read_timeout=run.timeout, auto_find_prompt=False
+                )
             except ReadTimeout:
                 reason = run.timed_out("the prompt")
                 run.sent(command, False, reason, 0, started)
