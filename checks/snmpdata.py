@@ -234,8 +234,12 @@ def parse_snmprec_line(line: str, where: str) -> tuple[str, SnmpValue]:
     oid = normalize_oid(oid)
     if not oid or not all(p.isdigit() for p in oid.split(".")):
         raise SnmprecError(f"{where}: bad OID {oid!r}")
-    # A tag may carry a variation module ("2:numeric"); only the BER tag matters here.
-    tag_text = tag_text.split(":", 1)[0]
+    # A tag may carry an snmpsim variation module ("67:numeric|rate=100,initial=42"): the BER
+    # tag is what matters here, and a numeric variation's value at start is its `initial`.
+    tag_text, _, module = tag_text.partition(":")
+    if module == "numeric":
+        params = dict(p.split("=", 1) for p in raw.split(",") if "=" in p)
+        raw = str(int(float(params.get("initial", params.get("min", "0")))))
     hexed = tag_text.endswith("x")
     if hexed:
         tag_text = tag_text[:-1]

@@ -250,10 +250,12 @@ class Lab:
         data_dir = workdir / "data"
         data_dir.mkdir(parents=True)
         (workdir / "cache").mkdir()
-        (workdir / "variation").mkdir()  # empty: snmpsim loads no variation module
+        # Only snmpsim's `numeric` module: sysUpTime and traffic counters advance in real time.
+        (workdir / "variation").mkdir()
+        (workdir / "variation" / "numeric.py").symlink_to(_numeric_module())
         data = self.scenario.render(dev.name)
         assert data is not None
-        text = data.to_snmprec()
+        text = live_clock(data.to_snmprec(), time.time())
         (data_dir / f"{community}.snmprec").write_text(text, encoding="utf-8")
         engine = [
             "--v3-engine-id=auto",
@@ -374,3 +376,40 @@ def _get_request(community: str, request_id: int) -> bytes:
     varbind = _tlv(0x30, _tlv(0x06, SYS_UPTIME_OID) + b"\x05\x00")
     pdu = _tlv(0xA0, _integer(request_id) + _integer(0) + _integer(0) + _tlv(0x30, varbind))
     return _tlv(0x30, _integer(1) + _tlv(0x04, community.encode()) + pdu)
+
+
+# The recordings' uptimes are as of this moment: a device's boot time is fixed relative to it, so
+# every start of the lab (and every poll) sees an uptime that only grows, as on a real device.
+RECORDED_AT = 1_793_491_200.0  # 2026-11-01T00:00:00Z
+SYS_UPTIME_LINE = "1.3.6.1.2.1.1.3.0|67|"
+TIMETICKS_WRAP = 1 << 32
+# ifHCInOctets/ifHCOutOctets (ifXTable columns 6 and 10): bytes per second of simulated traffic.
+TRAFFIC_COLUMNS = ("1.3.6.1.2.1.31.1.1.1.6.", "1.3.6.1.2.1.31.1.1.1.10.")
+TRAFFIC_BYTES_PER_S = 40_000  # ~0.3 Mbit/s per direction: an idle branch, never a finding
+
+
+def live_clock(snmprec: str, now: float) -> str:
+    """The rendered recording with sysUpTime and 64-bit traffic counters made to advance in
+    real time (snmpsim's numeric variation), so consecutive polls see a live device."""
+    out = []
+    for line in snmprec.splitlines():
+        if line.startswith(SYS_UPTIME_LINE):
+            recorded = int(line[len(SYS_UPTIME_LINE) :])
+            ticks = int(recorded + (now - RECORDED_AT) * 100) % TIMETICKS_WRAP
+            line = f"1.3.6.1.2.1.1.3.0|67:numeric|rate=100,initial={ticks},wrap=1"
+        elif line.startswith(TRAFFIC_COLUMNS) and "|70|" in line:
+            oid, _, value = line.split("|", 2)
+            line = f"{oid}|70:numeric|rate={TRAFFIC_BYTES_PER_S},initial={value}"
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _numeric_module() -> Path:
+    # snmpsim.variation is a folder of plugins, not a package: find it beside snmpsim itself.
+    spec = importlib.util.find_spec("snmpsim")
+    if spec is None or spec.origin is None:
+        raise LabError("snmpsim is not installed: run `make install` (or pip install '.[lab]')")
+    module = Path(spec.origin).parent / "variation" / "numeric.py"
+    if not module.exists():
+        raise LabError(f"snmpsim's numeric variation module is missing ({module})")
+    return module

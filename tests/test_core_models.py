@@ -170,3 +170,8 @@ def test_device_report_status_is_the_worst_and_unknown_when_empty() -> None:
     assert DeviceReport(DeviceInfo("d"), [ok]).status is Status.OK
     assert DeviceReport(DeviceInfo("d"), [ok, warn]).status is Status.WARNING
     assert DeviceReport(DeviceInfo("d"), []).status is Status.UNKNOWN
+
+
+def test_snmprec_numeric_variation_reads_its_initial_value() -> None:
+    line = "1.3.6.1.2.1.1.3.0|67:numeric|rate=100,initial=4242,wrap=1\n"
+    assert SnmpData.from_snmprec("t", line).get("1.3.6.1.2.1.1.3.0").value == 4242

@@ -532,3 +532,13 @@ def test_foreground_lab_leaves_no_orphans(tmp_path, how) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_live_clock_keeps_a_fixed_boot_time_across_restarts() -> None:
+    from lab.runner import RECORDED_AT, live_clock
+
+    text = "1.3.6.1.2.1.1.3.0|67|1000\n1.3.6.1.2.1.31.1.1.1.6.1|70|5\n1.3.6.1.2.1.1.5.0|4|x\n"
+    later = live_clock(text, RECORDED_AT + 60)
+    assert later.splitlines()[0] == "1.3.6.1.2.1.1.3.0|67:numeric|rate=100,initial=7000,wrap=1"
+    assert later.splitlines()[1].startswith("1.3.6.1.2.1.31.1.1.1.6.1|70:numeric|rate=")
+    assert later.splitlines()[2] == "1.3.6.1.2.1.1.5.0|4|x"
