@@ -98,7 +98,7 @@ def print_sweep_summary(console: Console, reports: Iterable[DeviceReport]) -> No
     table.add_column("platform", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("findings", justify="right")
-    table.add_column("worst finding")
+    table.add_column("worst finding", no_wrap=True, overflow="ellipsis")
     for report in reports:
         findings = report.findings
         worst_finding = f"{findings[0].check}: {findings[0].summary}" if findings else ""
