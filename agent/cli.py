@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from agent import cli_ssh
 from agent.cli_inventory import inventory_app
 
 if TYPE_CHECKING:
@@ -28,12 +29,14 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="patrol",
-    help="Remote diagnosis and inspection of banks' IT hardware (SNMP; SSH and server to come).",
+    help="Remote diagnosis and inspection of banks' IT hardware over SNMP and SSH.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 app.add_typer(inventory_app, name="inventory", help="Validate and list an inventory.yaml.")
+cli_ssh.register(app)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
