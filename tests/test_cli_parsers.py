@@ -369,18 +369,28 @@ def test_huawei_alarm_layouts() -> None:
         ("2079", "0x8520003", "2", "2024-01-29", "08:15:44"),
         ("2075", "0x40e50001", "4", "2024-01-22", "10:01:00"),
     ]
-    assert vrp8[0]["description"][0] == "The board partially failed. (EntPhysicalInd"
+    # Wrapped at a fixed width, mid-word: a full-width line joins the next without a space.
+    assert vrp8[0]["description"] == (
+        "The board partially failed. (EntPhysicalIndex=16842754, EntPhysicalName=slot 2, "
+        "EntityTrapFaultID=132630, Reason=The board is abnormal)"
+    )
+    assert vrp8[1]["description"] == (
+        "The physical status of the port changed to Down. (ifName=XGigabitEthernet1/0/3)"
+    )
     slash = parsers.huawei_alarms((DATA / "huawei_vrp/display_alarm_active.vrp5.txt").read_text())
     assert [(r["sequence"], r["name"], r["level"]) for r in slash] == [
         ("1", "hwPowerFail", "Major"),
         ("2", "hwPortDown", "Minor"),
     ]
+    assert slash[0]["description"] == (  # without the leading "OID 1.3.6..."
+        'The power supply failed. (EntityPhysicalIndex=67108867, PhysicalName="PWR2")'
+    )
     table = parsers.huawei_alarms((DATA / "huawei_vrp/display_alarm_active.table5.txt").read_text())
     assert [(r["sequence"], r["level"], r["description"]) for r in table] == [
         (
             "1",
             "Warning",
-            ["The interface status changes. (ifName=GE0/0/1,", "AdminStatus=UP, OperStatus=DOWN)"],
+            "The interface status changes. (ifName=GE0/0/1, AdminStatus=UP, OperStatus=DOWN)",
         )
     ]
 

@@ -100,7 +100,11 @@ class AixErrpt(CliCheckBase):
             items.append(Item(key, status, f"{count}{rec['description']} ({kind}{last})"))
         items.sort(key=lambda i: -i.status.severity)
         errors = sum(len(e) for e in groups.values())
-        names = [f"{i.item.split()[0]}: {groups[i.item][0][0]['description']}" for i in items]
+        names = list(  # one line per resource and description, whatever the identifiers
+            dict.fromkeys(
+                f"{i.item.split()[0]}: {groups[i.item][0][0]['description']}" for i in items
+            )
+        )
         summary = (
             f"{plural(errors, ('hardware/permanent error', 'hardware/permanent errors'))} in "
             f"the last {days} days: {listing(names, 3)}"
@@ -198,6 +202,11 @@ class AixLvm(CliCheckBase):
         lv_items = []
         if self.optional_output(data, f"lsvg -l {vg}") is not None:
             lvs = self.parse(data, f"lsvg -l {vg}", parsers.aix_lsvg_l)
+            stale = [lv for lv in lvs if "stale" in lv["lv_state"]]
+            if stale and (stale_pps or stale_pvs):
+                # One fault, the group's stale mirror: named once on the group, not per LV.
+                faults[-1] = (Status.CRITICAL, faults[-1][1] + f" ({len(stale)} LVs stale)")
+                lvs = [lv for lv in lvs if lv not in stale]
             lv_items = [i for i in (_lv(vg, lv) for lv in lvs) if i is not None]
         opened = f"{rec['lvs']} LVs ({rec['open_lvs']} open)" if rec["lvs"] else ""
         if faults:
@@ -260,16 +269,17 @@ class AixDisks(CliCheckBase):
                 faults.append((Status.WARNING, "no PVID"))
             if pv is None and dev is not None and dev["status"] == "Available":
                 faults.append((Status.WARNING, "not listed by lspv"))
-            where = (
-                f"{vg} {pv['state']}".strip() if pv and vg.lower() != "none" else "no volume group"
-            )
+            in_group = bool(vg) and vg.lower() != "none"
             if faults:
                 status = max((s for s, _ in faults), key=lambda s: s.severity)
+                where = f"in {vg}" if in_group else "in no volume group"
                 items.append(Item(name, status, ", ".join(t for _, t in faults) + f"; {where}"))
                 if status is Status.CRITICAL and vg == "rootvg":
                     level = 1  # a failed rootvg disk (DESIGN: level 1)
             else:
-                items.append(Item(name, Status.OK, where))
+                state = pv["state"] if pv else ""
+                detail = f"{vg} {state}".strip() if in_group else "in no volume group"
+                items.append(Item(name, Status.OK, detail))
         if not items:
             return Verdict(Status.UNKNOWN, "lspv: no disk listed")
         return Verdict(

@@ -33,6 +33,7 @@ from checks.snmp.common import (
     state_verdict,
 )
 from checks.status import Status, worst
+from checks.thresholds import Threshold
 
 CISCO = family_platforms("cisco")
 OS_LABEL = {"cisco_ios": "IOS", "cisco_xe": "IOS-XE", "cisco_nxos": "NX-OS"}
@@ -157,11 +158,19 @@ class _Environment:
             warn=float(warn) if warn else None, crit=float(crit) if crit else None
         )
         status = _judge_env_word(word) if word else None
+        if device is None and status is not None:
+            # The device judges this sensor (Normal/Minor/Major) without printing its limits;
+            # the catalog's ambient defaults would call a CPU die at 79°C critical. Only an
+            # operator's own threshold is applied on top.
+            configured = self.ctx.thresholds.by_metric.get(m.TEMPERATURE)
+            threshold = configured if configured is not None and configured.explicit else None
+        else:
+            threshold = pick_threshold(self.ctx, m.TEMPERATURE, device=device)
         self.temps.append(
             Reading(
                 item,
                 float(number),
-                threshold=pick_threshold(self.ctx, m.TEMPERATURE, device=device),
+                threshold=threshold or Threshold(),
                 state=(status, word.lower()) if status is not None else None,
             )
         )
@@ -219,7 +228,7 @@ class _Environment:
                 self.temps, metric_name=m.TEMPERATURE, label="Temperature", noun=SENSOR_NOUN
             ),
         ]
-        other = state_verdict(self.other, noun=("other sensor", "other sensors"))
+        other = state_verdict(self.other, noun=("other reading", "other readings"))
         if other is not None and other.status is not Status.OK:
             verdicts.append(other)
         present = [v for v in verdicts if v is not None]

@@ -151,7 +151,7 @@ class HuaweiAlarms(CliCheckBase):
                 continue
             label = " ".join(p for p in (rec["alarm_id"], rec["name"]) if p)
             item = f"{label} #{rec['sequence']}" if label else f"alarm #{rec['sequence']}"
-            text = " ".join(part.strip() for part in rec["description"]).strip()
+            text = rec["description"]
             since = " ".join(p for p in (rec["date"], split_zone(rec["time"])[0]) if p)
             detail = f"{level}: {text}" + (f" (since {since})" if since else "")
             alarms.append((level, Item(item, status, detail[:300]), text))

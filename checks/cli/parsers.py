@@ -132,11 +132,23 @@ def huawei_device(platform: str, text: str) -> list[Record]:
 
 
 def huawei_alarms(text: str) -> list[Record]:
-    """Active alarms (records with a SEQUENCE); [] for a recognised empty list."""
+    """Active alarms (records with a SEQUENCE); [] for a recognised empty list. DESCRIPTION is
+    one string: VRP8's table cuts it into lines of a fixed width, mid-word where the width
+    falls (a full-width line joins the next without a space); VRP5's slash records prefix it
+    with the alarm's OID, dropped here."""
     records = run_template(own_template("huawei_display_alarm_active.textfsm"), text)
     if not records:
         raise OutputError("output not understood (no alarm table, legend or 'No alarm')")
-    return [r for r in records if r["sequence"]]
+    alarms = [r for r in records if r["sequence"]]
+    width = max((len(part) for r in alarms for part in r["description"]), default=0)
+    for rec in alarms:
+        parts = [part.strip() for part in rec["description"]]
+        joined = ""
+        for index, part in enumerate(parts):
+            full = index > 0 and rec["header"] == "Sequence" and len(parts[index - 1]) >= width
+            joined += part if index == 0 or full else " " + part
+        rec["description"] = re.sub(r"^OID\s+[\d.]+\s+", "", joined)
+    return alarms
 
 
 def huawei_logbuffer(text: str) -> list[Record]:

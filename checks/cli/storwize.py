@@ -77,6 +77,7 @@ class StorwizeDrives(CliCheckBase):
     title = "Drives offline, degraded or failed (lsdrive)"
     platforms = STORWIZE
     command = "lsdrive -delim :"
+    may_be_empty = frozenset({command})  # a system without internal drives prints nothing
 
     def commands(self, platform: str) -> tuple[str, ...]:
         return (self.command,)
@@ -109,6 +110,7 @@ class StorwizePsu(CliCheckBase):
     title = "Enclosure power supplies (lsenclosurepsu)"
     platforms = STORWIZE
     command = "lsenclosurepsu -delim :"
+    may_be_empty = frozenset({command})
 
     def commands(self, platform: str) -> tuple[str, ...]:
         return (self.command,)
@@ -142,6 +144,7 @@ class StorwizeBattery(CliCheckBase):
     title = "Enclosure batteries (lsenclosurebattery)"
     platforms = STORWIZE
     command = "lsenclosurebattery -delim :"
+    may_be_empty = frozenset({command})
 
     def commands(self, platform: str) -> tuple[str, ...]:
         return (self.command,)
