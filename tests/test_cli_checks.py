@@ -1168,3 +1168,16 @@ def test_storwize_battery() -> None:
     failed = text.replace("1:2:online:idle", "1:2:offline:idle")
     res = result("storwize.battery", "ibm_storwize", {"lsenclosurebattery -delim :": failed})
     assert (res.status, res.level) == (Status.CRITICAL, 2)
+
+
+def test_huawei_boards_ne_router_layout() -> None:
+    res = result(
+        "huawei.boards",
+        "huawei_vrpv8",
+        {"display device": synthetic("huawei_vrp/display_device.ne.txt")},
+    )
+    assert (res.status, res.summary) == (
+        Status.CRITICAL,
+        "1 of 7 boards not OK: Slot 2 (LPU: Unregistered, alarm Abnormal)",
+    )
+    assert items(res)["Slot 9"] == (Status.OK, "MPU: Normal")

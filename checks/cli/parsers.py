@@ -14,6 +14,7 @@ show environment (cisco_nxos)             -> ours cisco_nxos_show_environment
 show logging (all Cisco)                  -> ours cisco_show_logging
 show interfaces / show interface (nxos)   -> ours cisco_ios_show_interfaces / cisco_nxos_...
 display version, display device (huawei)  -> ntc huawei_vrp_display_version / _device
+                                             (NE/CX routers' layout: ours huawei_display_device_ne)
 display alarm active, logbuffer, cpu-usage, memory-usage, fan, power -> ours huawei_display_*
 errpt, lsvg, lsvg -l, lsvg -p, lspv, lsdev, lsps -s, df (ibm_aix) -> ours aix_*
 lsvg -o (ibm_aix)                         -> none: one volume group name per line
@@ -123,9 +124,14 @@ def huawei_version(platform: str, text: str) -> Record:
 
 def huawei_device(platform: str, text: str) -> list[Record]:
     """ntc-templates' display device records; separator lines of dashes with spaces
-    ("- - - -", VRP5 S-series) are made plain dashes first, which is all the template lacks."""
+    ("- - - -", VRP5 S-series) are made plain dashes first, which is all the template lacks.
+    NE/CX routers print another layout ("Slot # Type Online Register Status Primary"): ours."""
     lines = [re.sub(r"^(\s*-)(\s+-)+\s*$", "-" * 40, line) for line in normalize(text).split("\n")]
-    records = run_template(_ntc(platform, "display device"), "\n".join(lines))
+    if re.search(r"^Slot\s+#\s+Type\s+Online\s+Register", text, re.MULTILINE):
+        template = own_template("huawei_display_device_ne.textfsm")
+    else:
+        template = _ntc(platform, "display device")
+    records = run_template(template, "\n".join(lines))
     if not records:
         raise OutputError("output not understood (no board found)")
     return records
