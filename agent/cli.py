@@ -65,6 +65,23 @@ CheckOpt = Annotated[
 ]
 
 
+NoSshOpt = Annotated[bool, typer.Option("--no-ssh", help="SNMP only: do not log in over SSH.")]
+OperatorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--operator",
+        help="Who runs this, for the SSH audit log (default: the OS user).",
+        show_default=False,
+    ),
+]
+
+
+def poll_options(check: list[str] | None, no_ssh: bool, operator: str | None):  # type: ignore[no-untyped-def]
+    from agent.poller import PollOptions, SshOptions
+
+    return PollOptions(tuple(check or ()), use_ssh=not no_ssh, ssh=SshOptions(operator=operator))
+
+
 def fail(message: str, code: int) -> NoReturn:
     from rich.text import Text
 
@@ -131,12 +148,14 @@ def diagnose(
     no_state: Annotated[
         bool, typer.Option("--no-state", help="Keep no counters between runs (no rates).")
     ] = False,
+    no_ssh: NoSshOpt = False,
+    operator: OperatorOpt = None,
 ) -> None:
-    """Diagnose one device live over SNMP (or a recording with --from): who it is and every
-    health finding. Exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
-    from agent.poller import PollOptions, RecordingError, replay
+    """Diagnose one device live over SNMP and SSH (or a recording with --from): who it is and
+    every health finding. Exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
+    from agent.poller import RecordingError, replay
 
-    options = PollOptions(tuple(check or ()))
+    options = poll_options(check, no_ssh, operator)
     if source is not None:
         dev = None
         if device is not None:
@@ -175,21 +194,24 @@ def record(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the recording to.")],
     inventory: InventoryOpt = None,
     check: CheckOpt = None,
+    no_ssh: NoSshOpt = False,
+    operator: OperatorOpt = None,
 ) -> None:
-    """Record exactly what the checks read from a device (snmprec + device.json), for
-    `patrol diagnose --from` on another machine."""
-    from agent.poller import PollOptions, write_recording
+    """Record exactly what the checks read from a device (snmp.snmprec, cli/ outputs,
+    device.json), for `patrol diagnose --from` on another machine."""
+    from agent.poller import write_recording
 
     inv = open_inventory(inventory, EXIT_UNKNOWN)
     dev = find_device(inv, device, EXIT_UNKNOWN)
-    report, data = _poll_one(dev, PollOptions(tuple(check or ())), None)
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"{out_dir}: exists and is not a folder", EXIT_USAGE)
-    written = write_recording(out_dir, dev, report, data)
-    values = len(data) if data else 0
+    report, collected = _poll_one(dev, poll_options(check, no_ssh, operator), None)
+    written = write_recording(out_dir, dev, report, collected)
+    values = len(collected.snmp) if collected.snmp else 0
+    outputs = len(collected.cli.outputs) if collected.cli else 0
     err.print(
-        f"recorded {values} values from {dev.name} into {out_dir}: "
-        + ", ".join(p.name for p in written)
+        f"recorded {values} SNMP values and {outputs} CLI outputs from {dev.name} into {out_dir}"
+        f" ({len(written)} files)"
     )
     raise typer.Exit(report.status.code)
 
@@ -218,6 +240,8 @@ def sweep(
         bool, typer.Option("--no-state", help="Keep no counters between runs (no rates).")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary only.")] = False,
+    no_ssh: NoSshOpt = False,
+    operator: OperatorOpt = None,
 ) -> None:
     """Diagnose every matching device at once, with a progress bar and a summary."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -250,7 +274,7 @@ def sweep(
 
         reports = run_sweep(
             devices,
-            check_ids=tuple(check or ()),
+            options=poll_options(check, no_ssh, operator),
             state_dir=state_dir_option(no_state),
             processes=processes,
             concurrency=concurrency,

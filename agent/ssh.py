@@ -174,6 +174,29 @@ class _Run:
     timeout: float
     data: CliData
     plan: list[tuple[str, list[str]]]  # canonical command -> the caller's spellings
+    # A second round decided from the first outputs (AIX: the other varied-on VGs), sent in
+    # the same session; its commands pass the allowlist like the first ones.
+    followup: Callable[[CliData], Sequence[str]] | None = None
+    followed: bool = False
+
+    def extend_with_followup(self) -> None:
+        if self.followup is None or self.followed:
+            return
+        self.followed = True
+        try:
+            extra = list(self.followup(self.data))
+        except Exception as exc:  # a check's bug costs its second round only
+            self.data.errors["(second round)"] = f"second round not planned: {exc}"
+            return
+        for command in dict.fromkeys(extra):
+            if command in self.data.outputs or command in self.data.errors:
+                continue
+            try:
+                canonical = load_allowlist().check(self.target.platform, command)
+            except CommandRefused as exc:
+                self.data.errors[command] = f"refused: {exc.reason}"
+                continue
+            self.plan.append((canonical, [command]))
 
     def sent(self, command: str, ok: bool, error: str | None, nbytes: int, started: float) -> None:
         try:
@@ -226,8 +249,12 @@ def run_commands(
     device_name: str,
     known_hosts: KnownHosts,
     timeout: float = DEFAULT_COMMAND_TIMEOUT,
+    followup: Callable[[CliData], Sequence[str]] | None = None,
 ) -> CliData:
-    """Run `commands` on one device in one SSH session; never raises for a device problem."""
+    """Run `commands` on one device in one SSH session; never raises for a device problem.
+
+    `followup(data)`, when given, names more commands once the first ones have answered; they
+    are sent in the same session (exec platforms) or not at all (interactive CLIs)."""
     data = CliData()
     try:
         rules = load_allowlist().platform(target.platform)
@@ -246,7 +273,16 @@ def run_commands(
     if not plan:
         return data
     run = _Run(
-        target, rules, audit, operator, device_name, known_hosts, timeout, data, list(plan.items())
+        target,
+        rules,
+        audit,
+        operator,
+        device_name,
+        known_hosts,
+        timeout,
+        data,
+        list(plan.items()),
+        followup if rules.session == "exec" else None,
     )
     # Connect + authenticate, prepare the CLI (two prompt waits), each command, some slack.
     budget = target.timeout + timeout * (len(plan) + 2) + 5.0
@@ -345,13 +381,20 @@ def _exec_session(run: _Run, watchdog: _Watchdog) -> None:
             raise _login_failure(run, exc) from None
         transport = client.get_transport()
         assert transport is not None
-        for index, (command, keys) in enumerate(run.plan):
+        index = 0
+        while True:
+            if index == len(run.plan):
+                run.extend_with_followup()
+                if index == len(run.plan):
+                    break
+            command, keys = run.plan[index]
             if watchdog.fired.is_set():
                 run.abandon(index, "not run: the session ran out of time")
                 return
             if not _exec_one(run, transport, command, keys):
                 run.abandon(index + 1, f"not run: the session was abandoned after {command!r}")
                 return
+            index += 1
     finally:
         client.close()
         _kill_socket(sock)
@@ -629,6 +672,7 @@ async def collect_cli(
     known_hosts: KnownHosts,
     timeout: float = DEFAULT_COMMAND_TIMEOUT,
     limiter: asyncio.Semaphore | None = None,
+    followup: Callable[[CliData], Sequence[str]] | None = None,
 ) -> CliData:
     """`run_commands` in a worker thread, at most `limiter`'s count of sessions at once."""
     job = functools.partial(
@@ -640,6 +684,7 @@ async def collect_cli(
         device_name=device_name,
         known_hosts=known_hosts,
         timeout=timeout,
+        followup=followup,
     )
     loop = asyncio.get_running_loop()
     if limiter is None:

@@ -8,10 +8,11 @@ process, never sent through a pipe) and results come back as plain dicts of Devi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent.poller import PollOptions
 from checks.inventory import Device
 from checks.report import DeviceReport
 from checks.result import Result
@@ -32,18 +33,16 @@ def process_client() -> SnmpClient:
 @dataclass(frozen=True)
 class SweepJob:
     device: Device
-    check_ids: tuple[str, ...] = ()
+    options: PollOptions = field(default_factory=PollOptions)
     state_dir: str | None = None  # None: keep no counters
 
 
 async def sweep_job(job: SweepJob) -> dict[str, Any]:
-    from agent.poller import PollOptions, poll_device
+    from agent.poller import poll_device
     from agent.state import CounterStore
 
     store = CounterStore(Path(job.state_dir)) if job.state_dir else None
-    report, _ = await poll_device(
-        job.device, process_client(), options=PollOptions(job.check_ids), store=store
-    )
+    report, _ = await poll_device(job.device, process_client(), options=job.options, store=store)
     out = report.to_dict()
     out["customer"], out["site"] = job.device.customer, job.device.site
     return out
@@ -69,7 +68,7 @@ def failed_job(job: SweepJob, exc: JobError) -> dict[str, Any]:
 def run_sweep(
     devices: list[Device],
     *,
-    check_ids: tuple[str, ...] = (),
+    options: PollOptions = PollOptions(),
     state_dir: Path | None = None,
     processes: int | None = None,
     concurrency: int = 16,
@@ -77,7 +76,7 @@ def run_sweep(
 ) -> list[DeviceReport]:
     from agent.pool import run_pool
 
-    jobs = [SweepJob(d, check_ids, str(state_dir) if state_dir else None) for d in devices]
+    jobs = [SweepJob(d, options, str(state_dir) if state_dir else None) for d in devices]
 
     def on_result(index: int, raw: dict[str, Any]) -> None:
         if on_report:
