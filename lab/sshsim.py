@@ -24,6 +24,7 @@ import hmac
 import logging
 import os
 import selectors
+import signal
 import socket
 import sys
 import threading
@@ -48,6 +49,7 @@ PASSWORD_ENV = "PATROL_LAB_SSH_PASSWORD"
 DEFAULT_PASSWORD = "lab-ssh-password"  # the lab's own, as the Makefile exports it
 DEFAULT_USERNAME = "patrol"
 DEMO_PORT = 2222
+DEFAULT_PACE = (1024, 0.005)  # 1 kB bursts, ~200 kB/s: quick, yet not one single write
 _PARAMIKO_LOG = "lab.sshsim.paramiko"
 logging.getLogger(_PARAMIKO_LOG).setLevel(logging.CRITICAL)
 
@@ -116,6 +118,7 @@ class CliSimulator:
         authorized_keys: Path | None = None,
         clock: Callable[[], datetime] | None = None,
         echo_log: Callable[[CommandRecord], None] | None = None,
+        pace: tuple[int, float] | None = DEFAULT_PACE,
     ) -> None:
         self.devices = [d if isinstance(d, SimDevice) else SimDevice(*d) for d in devices]
         names = [d.name for d in self.devices]
@@ -129,6 +132,9 @@ class CliSimulator:
         self.authorized_keys_path = authorized_keys or self.state_dir / "authorized_keys"
         self.clock = clock or (lambda: datetime.now(UTC))
         self.echo_log = echo_log
+        # A device prints a long output in bursts, not in one write: (bytes, seconds between).
+        # Clients that stop reading at the first match of a loose pattern find out here too.
+        self.pace = pace
         self._listeners: dict[str, _Listener] = {}
         self._outputs: dict[str, DeviceOutputs] = {}
         self._modes: dict[str, Mode] = {d.name: Mode() for d in self.devices}
@@ -424,9 +430,19 @@ class CliSimulator:
                 return  # the client closed the channel
             out = session.feed(data)
             if out:
-                chan.sendall(out)
+                self._send_paced(chan, out)
             if session.closed:
                 return
+
+    def _send_paced(self, chan: paramiko.Channel, data: bytes) -> None:
+        if self.pace is None or len(data) <= self.pace[0]:
+            chan.sendall(data)
+            return
+        size, pause = self.pace
+        for start in range(0, len(data), size):
+            if start:
+                time.sleep(pause)
+            chan.sendall(data[start : start + size])
 
     def _run_exec(
         self, chan: paramiko.Channel, session: Session, dev: SimDevice, peer: str, command: str
@@ -440,7 +456,7 @@ class CliSimulator:
             self._hold(chan)  # stops answering mid-output: no more data, no exit status
             return
         if stdout:
-            chan.sendall(stdout)
+            self._send_paced(chan, stdout)
         if result.stderr:
             chan.sendall_stderr(result.stderr.encode())
         chan.send_exit_status(result.status)
@@ -575,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in sorted(sim.down):
         print(f"{name:<14} down in scenario {args.scenario!r}: nothing listens")
     print("Ctrl-C stops.", flush=True)
+    signal.signal(signal.SIGTERM, _terminate)  # `kill` stops it as cleanly as Ctrl-C
     try:
         while True:
             time.sleep(3600)
@@ -583,6 +600,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sim.stop()
     return 0
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
