@@ -310,6 +310,18 @@ def test_session_hangs_after_n_bytes_and_never_prompts_when_told() -> None:
     assert b"<" not in quiet.start() and quiet.feed(b"\n") == b"\r\n"
 
 
+def test_logout_commands_close_the_session() -> None:
+    for device, platform, line in (
+        ("fz-hq-core-01", HUAWEI_VRP, b"quit\n"),
+        ("fz-mh-acc-01", CISCO_IOS, b"exit\n"),
+        ("fz-mh-acc-01", CISCO_IOS, b"logout\r"),
+    ):
+        session, received = _session(device, platform)
+        session.start()
+        session.feed(line)
+        assert session.closed and received == [line.decode().strip()]
+
+
 # ----------------------------------------------------------------------------- unit: hosts
 
 
@@ -458,8 +470,8 @@ def test_netmiko_drives_each_network_cli_like_a_device(
         assert conn.send_command(typed) == _expected(store, device, command), typed
     for typed, answer in errors.items():
         assert conn.send_command(typed) == answer, typed
-    if device == "fz-hq-core-02":
-        conn.paramiko_cleanup()  # netmiko's Huawei logout waits 2 s of silence: once is enough
+    if device.startswith("fz-hq-core"):
+        conn.paramiko_cleanup()  # netmiko's Huawei logout waits 2 s of silence (unit-tested)
     else:
         conn.disconnect()
         # netmiko closes the connection right after typing its logout: give the server a moment.
@@ -552,17 +564,17 @@ def test_a_device_that_hangs_or_never_prompts_times_out_alone(faults_lab: CliSim
         conn = _netmiko(faults_lab, "fz-hq-wan-01")
         try:
             with pytest.raises(ReadTimeout):
-                conn.send_command("show version", read_timeout=1)
+                conn.send_command("show version", read_timeout=0.5)
         finally:
             conn.paramiko_cleanup()  # a polite logout would wait for the hung device's prompt
         with pytest.raises(ReadTimeout):
-            _netmiko(faults_lab, "fz-hq-core-02", read_timeout_override=1)
+            _netmiko(faults_lab, "fz-hq-core-02", read_timeout_override=0.5)
         with _netmiko(faults_lab, "fz-mh-acc-01") as conn:  # the others still answer
             assert "%SPANTREE-2-LOOPGUARD_BLOCK" in conn.send_command("show logging | i -2-")
         aix = _paramiko(faults_lab, "fz-hq-aix-01")
         try:
             faults_lab.set_mode("fz-hq-aix-01", hang_after_bytes=20)
-            _, stdout, _ = aix.exec_command("errpt", timeout=1)
+            _, stdout, _ = aix.exec_command("errpt", timeout=0.5)
             with pytest.raises(TimeoutError):
                 stdout.read()
         finally:
