@@ -242,6 +242,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Deliberately strict: one address, no display name, nothing that could start a second header.
 _ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|password|signature", re.IGNORECASE)
 _HOSTNAME = re.compile(r"[A-Za-z0-9._:\[\]-]+")
 _BAD = object()
 
@@ -290,6 +291,7 @@ class _Reader:
         self.base_dir = base_dir
         self.located = located
         self.check_secrets = check_secrets
+        self.smtp_given = False  # an smtp section with errors: no second issue per e-mail target
         self.issues: list[NotifyIssue] = []
 
     def add(self, at: yn.Node | int, path: str, message: str) -> None:
@@ -418,6 +420,7 @@ class _Reader:
         if node is None or yn.is_null(node):
             return NotificationsConfig()
         found = self.fields(node, path, NOTIFICATIONS_KEYS)
+        self.smtp_given = "smtp" in found and not yn.is_null(found["smtp"])
         smtp = (
             self.smtp(found["smtp"], _join(path, "smtp"))
             if "smtp" in found and not yn.is_null(found["smtp"])
@@ -561,6 +564,8 @@ class _Reader:
 
     def roles(self, node: yn.Node, path: str, smtp: SmtpConfig) -> dict[str, tuple[Target, ...]]:
         roles: dict[str, tuple[Target, ...]] = {}
+        # The sender loop tracks attempts per target label: two targets must not share one.
+        labels: dict[str, str] = {}
         for entry in self.mapping(node, path) or []:
             role_path = _join(path, entry.key)
             if not _ROLE.fullmatch(entry.key):
@@ -581,8 +586,16 @@ class _Reader:
             targets: list[Target] = []
             for index, child in enumerate(entry.value.value):
                 target = self.target(child, f"{role_path}[{index}]", entry.key, smtp)
-                if target is not None:
-                    targets.append(target)
+                if target is None:
+                    continue
+                if labels.setdefault(target.label, target.key) != target.key:
+                    self.add(
+                        child,
+                        f"{role_path}[{index}]",
+                        f"another target is also called {target.label!r}: give one a name",
+                    )
+                    continue
+                targets.append(target)
             roles[entry.key] = tuple(targets)
         return roles
 
@@ -614,7 +627,7 @@ class _Reader:
                 f"expected one address such as duty@example.cn, got {address!r}",
             )
             return None
-        if smtp.host is None:
+        if smtp.host is None and not self.smtp_given:
             self.add(
                 found["email"],
                 _join(path, "email"),
@@ -633,6 +646,8 @@ class _Reader:
             url = self.text(url_node, _join(path, "webhook"), "an http:// or https:// URL")
             if url is not None:
                 problem = _url_problem(url)
+                if problem is None and urlsplit(url).password:
+                    problem = "a password in a URL is a secret: write webhook: {env: VARIABLE}"
                 if problem is not None:
                     # The URL may hold a token: show only its redacted form.
                     self.add(url_node, _join(path, "webhook"), problem)
@@ -674,6 +689,13 @@ class _Reader:
             if proxy is not None and _url_problem(proxy) is not None:
                 self.add(found["proxy"], _join(path, "proxy"), "expected an http:// proxy URL")
                 proxy = None
+            elif proxy is not None and urlsplit(proxy).password:
+                self.add(
+                    found["proxy"],
+                    _join(path, "proxy"),
+                    "a proxy that needs a password is not supported (it would be inline)",
+                )
+                proxy = None
             ok = ok and proxy is not None
             kwargs["proxy"] = proxy
         if not ok or url is None:
@@ -698,6 +720,14 @@ class _Reader:
                 secret = self.secret(entry.value, where)
                 if secret is not None:
                     out.append((entry.key, secret))
+                continue
+            if _SECRET_HEADER.search(entry.key) and not yn.is_null(entry.value):
+                # Not echoed: it is most likely a credential.
+                self.add(
+                    entry.value,
+                    where,
+                    "this header carries a credential: write {env: VARIABLE} or {file: path}",
+                )
                 continue
             value = self.text(entry.value, where, "a header value or {env: VARIABLE}")
             if value is not None:
@@ -1118,7 +1148,9 @@ class Notifier:
             secrets += [url, parts.password]
         if parts.query:
             secrets += [url, parts.query]
-        body = json.dumps(webhook_payload(message), ensure_ascii=False).encode("utf-8")
+        # default=str: a ticket dict handed over with a datetime left in it still goes out.
+        payload = json.dumps(webhook_payload(message), ensure_ascii=False, default=str)
+        body = payload.encode("utf-8")
         headers: dict[str, str] = {}
         for name, value in target.headers:
             if isinstance(value, Secret):

@@ -292,6 +292,34 @@ notifications:
     assert found.endswith("nowhere/ca.pem does not exist")
 
 
+def test_credentials_are_never_inline_and_labels_are_unique() -> None:
+    text = f"""\
+notifications:
+  roles:
+    engineer:
+      - webhook: http://127.0.0.1/a
+        headers: {{Authorization: "Bearer {TOKEN_VALUE}", X-Api-Key: {{env: API_KEY}}}}
+      - webhook: "http://patrol:{PASSWORD_VALUE}@127.0.0.1/b"
+      - webhook: http://127.0.0.1/c
+        name: chat
+    cs_manager:
+      - webhook: http://127.0.0.1/d
+        name: chat
+      - webhook: http://127.0.0.1/c
+        name: chat
+"""
+    assert issues_of(text) == [
+        "server.yaml:5: notifications.roles.engineer[0].headers.Authorization: this header "
+        "carries a credential: write {env: VARIABLE} or {file: path}",
+        "server.yaml:6: notifications.roles.engineer[1].webhook: a password in a URL is a "
+        "secret: write webhook: {env: VARIABLE}",
+        "server.yaml:10: notifications.roles.cs_manager[0]: another target is also called "
+        "'webhook:chat': give one a name",
+    ]
+    for issue in issues_of(text):
+        assert TOKEN_VALUE not in issue and PASSWORD_VALUE not in issue
+
+
 def test_a_secret_unset_is_reported_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PATROL_TEST_NOPE", raising=False)
     text = """\
