@@ -42,6 +42,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import re
 import socket
 import threading
 import time
@@ -566,6 +567,9 @@ def _netmiko_session(run: _Run, watchdog: _Watchdog) -> None:
             conn.write_channel(conn.RETURN)
             time.sleep(0.1)
             conn.session_preparation()
+            # The whole prompt, once: matching netmiko's bare base prompt would end an output
+            # at the first line that merely mentions the hostname ("FZ-HQ-WAN-01 uptime is").
+            prompt_pattern = re.escape(conn.find_prompt())
         except _GuardedWrite as exc:
             raise _Abandon(_guard_message(run, str(exc))) from None
         except NetmikoAuthenticationException as exc:
@@ -583,7 +587,10 @@ def _netmiko_session(run: _Run, watchdog: _Watchdog) -> None:
             try:
                 # The prompt cannot change in a read-only session: no find_prompt per command.
                 output = conn.send_command(
-                    command, read_timeout=run.timeout, auto_find_prompt=False
+                    command,
+                    read_timeout=run.timeout,
+                    auto_find_prompt=False,
+                    expect_string=prompt_pattern,
                 )
             except ReadTimeout:
                 reason = run.timed_out("the prompt")
