@@ -853,8 +853,8 @@ def short_time(moment: datetime, tz: tzinfo | None, reference: datetime | None =
 
 
 def long_time(moment: datetime, tz: tzinfo | None) -> str:
-    local = local_time(moment, tz)
-    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+    """`2025-01-06 10:30`; the zone is named once, in the heading of the facts."""
+    return local_time(moment, tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _problem_label(ticket: Mapping[str, Any]) -> str:
@@ -944,7 +944,7 @@ def ticket_facts(ticket: Mapping[str, Any], tz: tzinfo | None) -> list[str]:
         f"Summary:   {ticket.get('summary')}",
         f"Response:  {due('response')}",
         f"On site:   {due('onsite')}",
-        f"Step:      {ticket.get('escalation_step')}",
+        f"Escalation: step {ticket.get('escalation_step')}",
     ]
     dispatch = ticket.get("dispatch")
     if isinstance(dispatch, Mapping):
