@@ -780,13 +780,16 @@ class Message:
         *,
         tz: tzinfo | None = None,
         key: str | None = None,
+        at: datetime | None = None,
     ) -> Message:
         """The message of a server.tickets.Notify action; with the ticket, a subject made to be
         read on a phone: "[Patrol] L1 fz-hq-core-01 huawei.fans — escalated to step 2 (response
-        deadline 10:30 missed)", times in `tz` (default: the server's zone)."""
+        deadline 10:30 missed)", times in `tz` (default: the server's zone). `at` (the outbox
+        row's creation) decides which times need their date; by default the ticket's latest."""
         ticket = dict(ticket_dict) if ticket_dict is not None else None
         if ticket is not None:
-            subject = phone_subject(notify.reason, ticket, tz, step=_body_step(notify.body))
+            step = _body_step(notify.body)
+            subject = phone_subject(notify.reason, ticket, tz, step=step, at=at)
         else:
             subject = _one_line(f"[Patrol] {notify.subject}")
         return cls(
@@ -863,24 +866,35 @@ def _problem_label(ticket: Mapping[str, Any]) -> str:
     return f"{where} {what}".strip()
 
 
+_MOMENTS = ("opened_at", "raised_at", "responded_at", "arrived_at", "resolved_at", "confirmed_at")
+
+
 def _reference(ticket: Mapping[str, Any]) -> datetime | None:
-    """The moment of the change that caused the message: the ticket's latest event."""
-    events = ticket.get("events") or []
-    with contextlib.suppress(KeyError, TypeError, ValueError):
-        if events:
-            return from_iso(events[-1]["at"])
-        return from_iso(ticket.get("opened_at"))
-    return None
+    """About when the change that caused the message happened: the latest moment the ticket
+    records (the outbox's snapshot may leave the events out)."""
+    texts = [ticket.get(key) for key in _MOMENTS]
+    texts += [e.get("at") for e in ticket.get("events") or [] if isinstance(e, Mapping)]
+    texts += [b.get("at") for b in ticket.get("breaches") or [] if isinstance(b, Mapping)]
+    moments: list[datetime] = []
+    for text in texts:
+        with contextlib.suppress(TypeError, ValueError):
+            if isinstance(text, str) and (moment := from_iso(text)) is not None:
+                moments.append(moment)
+    return max(moments, default=None)
 
 
 def phone_subject(
-    reason: str, ticket: Mapping[str, Any], tz: tzinfo | None, step: int | None = None
+    reason: str,
+    ticket: Mapping[str, Any],
+    tz: tzinfo | None,
+    step: int | None = None,
+    at: datetime | None = None,
 ) -> str:
     """A subject short enough for a phone's notification: level, what, and what happened.
 
     [Patrol] L1 fz-hq-core-01 huawei.fans — escalated to step 2 (response deadline 10:30 missed)
     """
-    ref = _reference(ticket)
+    ref = at or _reference(ticket)
 
     def at(text: Any) -> str:
         moment = from_iso(text) if isinstance(text, str) else None
@@ -1086,8 +1100,16 @@ class Notifier:
                     return target
         return None
 
-    def message(self, notify: Notify, ticket_dict: Mapping[str, Any] | None = None) -> Message:
-        return Message.from_notify(notify, ticket_dict, tz=self._tz)
+    def message(
+        self,
+        notify: Notify,
+        ticket_dict: Mapping[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        at: datetime | None = None,
+    ) -> Message:
+        """Message.from_notify in the configured time zone."""
+        return Message.from_notify(notify, ticket_dict, tz=self._tz, key=key, at=at)
 
     # --- sending ---
 

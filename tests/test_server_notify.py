@@ -420,6 +420,49 @@ def test_phone_subject_and_email_text() -> None:
     assert "Ticket facts" not in email_text(bare, SHANGHAI)
 
 
+def test_subjects_for_other_changes() -> None:
+    policy = Policy()
+    site = DeviceContext(name=None, customer="fz-bank", site="fz-br", zone="suburban")
+    ticket, (registered,) = t.register(
+        id="T-7",
+        place=site,
+        reporter={"name": "Lin Wei", "organisation": "fz-bank", "phone": "+86 591 0000 0000"},
+        symptom="core switch beeping",
+        channel="phone",
+        actor="hotline",
+        policy=policy,
+        now=T0,
+        level=2,
+    )
+    snapshot = ticket.to_dict()
+    snapshot.pop("events")  # the outbox keeps the ticket without its timeline
+    message = Message.from_notify(registered, snapshot, tz=SHANGHAI)
+    assert message.subject == "[Patrol] L2 site fz-br — reported by phone, response due 12:30"
+    # A message sent the next day shows the deadline's date.
+    later = Message.from_notify(registered, snapshot, tz=SHANGHAI, at=T0 + timedelta(days=1))
+    assert later.subject.endswith("response due 6 Jan 12:30")
+    assert "Reporter:  Lin Wei (fz-bank, +86 591 0000 0000)" in email_text(message, SHANGHAI)
+
+    monitored, _, _ = escalated_ticket()
+    resolved, (note,) = t.resolve_by_monitoring(
+        monitored, note="fans OK", policy=policy, now=T0 + 3 * timedelta(hours=1)
+    )
+    assert Message.from_notify(note, resolved.to_dict(), tz=SHANGHAI).subject == (
+        "[Patrol] L1 fz-hq-core-01 huawei.fans — recovered, follow-up watch begins"
+    )
+    complained, (grumble,) = t.complaint(
+        resolved,
+        text="nobody came",
+        actor="hotline",
+        policy=policy,
+        now=T0 + 4 * timedelta(hours=1),
+    )
+    assert grumble.roles == ("admin",)
+    assert Message.from_notify(grumble, complained.to_dict(), tz=SHANGHAI).subject == (
+        "[Patrol] L1 fz-hq-core-01 huawei.fans — customer complaint"
+    )
+
+
 def test_payload_and_signature() -> None:
     message = sample_message()
     payload = webhook_payload(message)
