@@ -367,7 +367,8 @@ class ApiClient:
         self._token = token.strip()
         self._session = session or requests.Session()
         self._session.auth = _Bearer(self._token)
-        self._session.verify = verify
+        # Passed on every request: a session-level value would lose to $REQUESTS_CA_BUNDLE.
+        self._verify = verify
         self._session.headers["User-Agent"] = "patrol-agent"
         self._session.headers["Accept"] = "application/json"
 
@@ -441,6 +442,7 @@ class ApiClient:
                 timeout=self.timeout,
                 # A redirect could carry the token elsewhere; and a POST must not turn into a GET.
                 allow_redirects=False,
+                verify=self._verify,
                 auth=None if auth else _NoAuth(),
             )
         except requests.RequestException as exc:

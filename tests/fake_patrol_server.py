@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -74,11 +75,14 @@ class FakePatrolServer:
         self.lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.scheme = "http"
 
     # --- lifecycle ---
 
-    def start(self) -> FakePatrolServer:
+    def start(self, ssl_context: ssl.SSLContext | None = None) -> FakePatrolServer:
+        """Serve on 127.0.0.1 (https with `ssl_context`)."""
         fake = self
+        self.scheme = "https" if ssl_context is not None else "http"
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
@@ -92,6 +96,8 @@ class FakePatrolServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        if ssl_context is not None:
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -105,7 +111,7 @@ class FakePatrolServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
         if self._httpd is not None:

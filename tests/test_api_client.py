@@ -402,3 +402,69 @@ def test_from_env_or_config_uses_the_environment(
     api = ApiClient.from_env_or_config()
     assert api.base_url == fake.url and api.tickets() == []
     assert os.environ["PATROL_TOKEN"] not in repr(api)
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "patrol test CA")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.mark.integration
+def test_https_with_the_service_centre_ca(tmp_path: Path) -> None:
+    import ssl
+
+    cert_file, key_file = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server = FakePatrolServer(tokens={TOKEN: "engineer"}).start(ssl_context=context)
+    try:
+        assert server.url.startswith("https://127.0.0.1:")
+        with (
+            ApiClient(server.url, TOKEN, timeout=5) as untrusting,
+            pytest.raises(ServerUnreachable, match=r"TLS failed.*ca_file"),
+        ):
+            untrusting.tickets()
+        config = write_config(
+            tmp_path / "config.yaml",
+            f"server: {server.url}\ntoken: {TOKEN}\nca_file: {cert_file}\n",
+        )
+        with ApiClient.from_env_or_config(environ={}, config_path=config) as trusting:
+            assert trusting.tickets() == []
+        assert server.auth_headers[-1] == f"Bearer {TOKEN}"
+    finally:
+        server.stop()
