@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import ssl
 import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
 import yaml
+
+_E = TypeVar("_E", bound=BaseException)
 
 API = "/api/v1"
 DEFAULT_TIMEOUT = 10.0
@@ -322,7 +325,10 @@ def server_detail(response: requests.Response) -> str:
 
 def _connection_reason(exc: requests.RequestException, timeout: float) -> str:
     if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS failed ({_innermost(exc)}); a private CA goes in `ca_file:` of the config"
+        cert = _find(exc, ssl.SSLCertVerificationError)
+        why = cert.verify_message if cert is not None and cert.verify_message else None
+        why = why or _innermost(exc)
+        return f"TLS failed ({why}); a private CA goes in `ca_file:` of the config"
     if isinstance(exc, requests.Timeout):
         return f"no answer within {timeout:g} s"
     text = str(exc)
@@ -334,6 +340,22 @@ def _connection_reason(exc: requests.RequestException, timeout: float) -> str:
     ):
         return "host name not found"
     return _innermost(exc)
+
+
+def _find(exc: BaseException, kind: type[_E]) -> _E | None:
+    """The first `kind` among the exceptions requests and urllib3 wrap inside each other."""
+    todo: list[object] = [exc]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop(0)
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return current
+        todo += [*current.args, getattr(current, "reason", None)]
+        todo += [current.__cause__, current.__context__]
+    return None
 
 
 def _innermost(exc: BaseException) -> str:
