@@ -553,10 +553,11 @@ class ApiClient:
         device: str | None = None,
         site: str | None = None,
         level: int | None = None,
+        check: str | None = None,
     ) -> dict[str, Any]:
         """POST /api/v1/tickets: a ticket registered by hand (hotline, e-mail, fax, web)."""
         body: dict[str, Any] = {"reporter": dict(reporter), "symptom": symptom, "channel": channel}
-        for key, value in (("device", device), ("site", site), ("level", level)):
+        for key, value in (("device", device), ("site", site), ("level", level), ("check", check)):
             if value is not None:
                 body[key] = value
         return self.request("POST", f"{API}/tickets", body=body)  # type: ignore[no-any-return]
@@ -595,6 +596,14 @@ class ApiClient:
     def complaint(self, ticket_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """{text}: the customer's complaint, sent straight to the admin role."""
         return self._transition(ticket_id, "complaint", body)
+
+    def escalate(self, ticket_id: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """{note?}: climb one step of the ladder by hand (not a breach)."""
+        return self._transition(ticket_id, "escalate", body)
+
+    def satisfaction(self, ticket_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """{satisfaction 1-5, note?}: the survey score, on a resolved or confirmed ticket."""
+        return self._transition(ticket_id, "satisfaction", body)
 
     def agent_config(self) -> dict[str, Any]:
         """GET /api/v1/agents/me/config: an agent token's devices and schedule."""

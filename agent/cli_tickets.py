@@ -5,7 +5,7 @@ agent/cli.py mounts `tickets_app` as `patrol tickets` and calls `push_reports` f
 nothing here imports server/.
 
     tickets_app                       open, list, show, ack, dispatch, arrive, resolve, confirm,
-                                      comment, complaint
+                                      comment, complaint, escalate, satisfaction
     push_reports(reports, client, spool) -> PushOutcome
     parse_eta(text, now), parse_part(text), sla_countdown(ticket, now)
 
@@ -430,6 +430,15 @@ def open_ticket(
             show_default=False,
         ),
     ] = None,
+    check: Annotated[
+        str | None,
+        typer.Option(
+            "--check",
+            help="The check concerned, when known (a later automatic failure of it attaches "
+            "to this ticket).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the ticket as JSON.")] = False,
 ) -> None:
     """Register a ticket by hand: a customer called the hotline or wrote in."""
@@ -444,6 +453,7 @@ def open_ticket(
             device=device,
             site=site,
             level=level,
+            check=check,
         )
     ticket = _ticket_of(answer)
     if as_json:
@@ -623,6 +633,30 @@ def complaint(
     """Record a customer's complaint (e.g. a missed deadline); the admin role is told at once."""
     with _api_errors():
         _done(_api(ctx).complaint(ticket_id, {"text": text}))
+
+
+@tickets_app.command("escalate")
+def escalate(ctx: typer.Context, ticket_id: IdArg, note: NoteOpt = None) -> None:
+    """Climb one step of the escalation ladder by hand (e.g. the engineer on site needs the
+    vendor's experts); the roles of the new step are told. Not an SLA breach."""
+    with _api_errors():
+        _done(_api(ctx).escalate(ticket_id, _with_note({}, note)))
+
+
+@tickets_app.command("satisfaction")
+def satisfaction(
+    ctx: typer.Context,
+    ticket_id: IdArg,
+    score: Annotated[
+        int,
+        typer.Option("--score", min=1, max=5, help="The survey's score, 1-5.", show_default=False),
+    ],
+    note: NoteOpt = None,
+) -> None:
+    """Record the customer survey's score on a resolved or confirmed ticket (the survey often
+    comes after monitoring confirmed the fix)."""
+    with _api_errors():
+        _done(_api(ctx).satisfaction(ticket_id, _with_note({"satisfaction": score}, note)))
 
 
 # --- patrol sweep --push --------------------------------------------------------------------

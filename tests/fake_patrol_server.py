@@ -385,6 +385,14 @@ class FakePatrolServer:
             if not note:
                 raise field_error(["note"], "Field required")
             new, kind = state, "comment"
+        elif action == "escalate":
+            need(*ACTIVE, doing="escalate")
+            ticket["escalation_step"] = min(3, ticket["escalation_step"] + 1)
+            new, kind = state, "escalated"
+        elif action == "satisfaction":
+            need("resolved", "confirmed", doing="record satisfaction on")
+            ticket["satisfaction"] = body.get("satisfaction")
+            new, kind = state, "satisfaction"
         elif action == "complaint":
             if not body.get("text"):
                 raise field_error(["text"], "Field required")

@@ -200,6 +200,8 @@ class TestCommands:
             "phone",
             "--level",
             "2",
+            "--check",
+            "huawei_vrp.fans",
         )
         assert result.exit_code == 0, result.output
         assert result.output.startswith("registered T-1 L2 for fz-hq-core-01: response due")
@@ -214,6 +216,7 @@ class TestCommands:
             "channel": "phone",
             "device": "fz-hq-core-01",
             "level": 2,
+            "check": "huawei_vrp.fans",
         }
 
     def test_open_needs_a_device_or_site(self, fake: FakePatrolServer) -> None:
@@ -288,10 +291,21 @@ class TestCommands:
         assert body_of(fake) == {"note": "customer informed"}
         assert run(fake, "complaint", "T-1", "engineer was late").exit_code == 0
         assert body_of(fake) == {"text": "engineer was late"}
+        assert run(fake, "escalate", "T-1").exit_code == 1  # resolved: no more climbing
         result = run(fake, "confirm", "T-1", "--satisfaction", "5", "--note", "thanks")
         assert result.exit_code == 0 and "confirmed" in result.output
         assert body_of(fake) == {"satisfaction": 5, "note": "thanks"}
         assert fake.tickets["T-1"]["state"] == "confirmed"
+        assert run(fake, "satisfaction", "T-1", "--score", "4").exit_code == 0
+        assert body_of(fake) == {"satisfaction": 4}
+
+    def test_escalate_by_hand(self, fake: FakePatrolServer) -> None:
+        fake.add_ticket()
+        result = run(fake, "escalate", "T-1", "--note", "needs Huawei TAC")
+        assert result.exit_code == 0 and "escalated" in result.output
+        assert body_of(fake) == {"note": "needs Huawei TAC"}
+        assert fake.tickets["T-1"]["escalation_step"] == 2
+        assert run(fake, "satisfaction", "T-1", "--score", "9").exit_code == 2
 
     def test_409_exits_1_with_the_reason(self, fake: FakePatrolServer) -> None:
         fake.add_ticket()
