@@ -237,7 +237,8 @@ async def _ssh_part(device: Device, platform: str, options: PollOptions) -> _Ssh
     try:
         target = ssh_target_from_device(dataclasses.replace(device, platform=platform))
     except SshConfigError as exc:
-        return _SshOutcome(reach=_result(device, SSH_REACHABILITY, Status.UNKNOWN, str(exc)))
+        reach = _result(device, SSH_REACHABILITY, Status.UNKNOWN, f"SSH not tried: {exc}")
+        return _SshOutcome(reach=reach, failed=True)
     started = time.perf_counter()
     commands = commands_for(cli_checks, platform)
     data = await collect_cli(

@@ -15,6 +15,7 @@ DEVICES_DIR = LAB_DIR / "devices"
 SCENARIOS_DIR = LAB_DIR / "scenarios"
 
 DEFAULT_PORT = 1161
+DEFAULT_SSH_PORT = 2222  # TCP, every device's simulated CLI (lab/sshsim.py)
 
 # The lab's own secrets, the same defaults the Makefile exports: a simulated bank on loopback.
 COMMUNITY_ENV = "PATROL_LAB_COMMUNITY"
@@ -97,3 +98,10 @@ def credentials() -> LabCredentials:
         v3_auth_key=os.environ.get(V3_AUTH_ENV) or DEFAULT_V3_AUTH,
         v3_priv_key=os.environ.get(V3_PRIV_ENV) or DEFAULT_V3_PRIV,
     )
+
+
+# Devices the lab serves over SSH only (no SNMP agent), with their models for the tables.
+SSH_ONLY_MODELS: dict[str, str] = {
+    "fz-hq-aix-01": "IBM Power S922 (9009-22A), AIX 7.2",
+    "fz-hq-v7k-01": "IBM Storwize V7000 (2076-624)",
+}

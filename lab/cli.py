@@ -1,6 +1,6 @@
 """`patrol-lab`: start, stop and inspect the simulated bank.
 
-    patrol-lab up [--scenario healthy|faults] [--port 1161] [--detach]
+    patrol-lab up [--scenario healthy|faults] [--port 1161] [--ssh-port 2222] [--detach]
     patrol-lab down | status | scenarios
 
 A running lab is described by files in the run directory (./var/lab, or $PATROL_LAB_RUN_DIR):
@@ -26,7 +26,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lab.bank import BANK, DEFAULT_PORT, credentials
+from lab.bank import BANK, DEFAULT_PORT, DEFAULT_SSH_PORT, credentials
 from lab.runner import STATE_FILE, Lab, LabError, check_snmpsim, probe
 from lab.scenario import ScenarioError, load_scenario, scenario_names
 
@@ -89,7 +89,7 @@ def _state(directory: Path) -> dict | None:
 
 def _device_table(info: dict, live: dict[str, bool] | None = None) -> Table:
     table = Table(title=f"Simulated bank: scenario {info['scenario']!r}", title_justify="left")
-    for column in ("device", "address", "platform", "model", "SNMP", "state", "faults"):
+    for column in ("device", "address", "platform", "model", "SNMP", "SSH", "state", "faults"):
         table.add_column(column, overflow="fold")
     for d in info["devices"]:
         if d["down"]:
@@ -99,12 +99,14 @@ def _device_table(info: dict, live: dict[str, bool] | None = None) -> Table:
         else:
             state = "[green]answering[/]"
         faults = "\n".join(d["faults"])
+        snmp = {"v3": "v3 + v2c", "v2c": "v2c", None: "-"}[d["snmp"]]
         table.add_row(
             d["name"],
-            f"{d['address']}:{d['port']}",
+            d["address"] + (f":{d['port']}" if d["port"] else ""),
             d["platform"],
             d["model"],
-            "v3 + v2c" if d["snmp"] == "v3" else "v2c",
+            snmp,
+            f"tcp/{d['ssh']}" if d.get("ssh") else "-",
             state,
             f"[yellow]{faults}[/]" if faults else "",
         )
@@ -115,7 +117,8 @@ def _credentials_note() -> str:
     c = credentials()
     return (
         f"v2c community {c.community!r} ($PATROL_LAB_COMMUNITY); fz-hq-core-01 also SNMPv3 "
-        f"user {c.v3_user!r}, SHA-256/AES-128 ($PATROL_LAB_V3_AUTH, $PATROL_LAB_V3_PRIV)"
+        f"user {c.v3_user!r}, SHA-256/AES-128 ($PATROL_LAB_V3_AUTH, $PATROL_LAB_V3_PRIV); "
+        "SSH user 'patrol', password $PATROL_LAB_SSH_PASSWORD"
     )
 
 
@@ -126,7 +129,9 @@ def _check_scenario(scenario: str) -> None:
         raise _fail(str(exc), 2) from None
 
 
-def _serve(scenario: str, port: int, directory: Path, foreground: bool) -> None:
+def _serve(
+    scenario: str, port: int, directory: Path, foreground: bool, ssh_port: int = DEFAULT_SSH_PORT
+) -> None:
     """Run the lab in this process until Ctrl-C, SIGTERM (`patrol-lab down`) or a device dies."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -135,7 +140,7 @@ def _serve(scenario: str, port: int, directory: Path, foreground: bool) -> None:
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Ctrl-C must still work.
     signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {s: signal.signal(s, stop) for s in signals}
-    lab = Lab(scenario, state_dir=directory, port=port)
+    lab = Lab(scenario, state_dir=directory, port=port, ssh_port=ssh_port)
     pid_file = directory / PID_FILE
     try:
         started = time.monotonic()
@@ -169,6 +174,9 @@ def _serve(scenario: str, port: int, directory: Path, foreground: bool) -> None:
 def up(
     scenario: str = typer.Option("healthy", "--scenario", "-s", help="healthy | faults"),
     port: int = typer.Option(DEFAULT_PORT, "--port", "-p", min=1, max=65535, help="UDP port"),
+    ssh_port: int = typer.Option(
+        DEFAULT_SSH_PORT, "--ssh-port", min=1, max=65535, help="TCP port of the simulated CLIs"
+    ),
     detach: bool = typer.Option(False, "--detach", "-d", help="run in the background"),
 ) -> None:
     """Serve the simulated bank: in the foreground until Ctrl-C, or in the background."""
@@ -184,27 +192,38 @@ def up(
     directory.mkdir(parents=True, exist_ok=True)
     try:
         check_snmpsim()
-        Lab(scenario, state_dir=directory, port=port).check_ports_free()
+        Lab(scenario, state_dir=directory, port=port, ssh_port=ssh_port).check_ports_free()
     except LabError as exc:
         raise _fail(str(exc)) from None
     if not detach:
         try:
-            _serve(scenario, port, directory, foreground=True)
+            _serve(scenario, port, directory, foreground=True, ssh_port=ssh_port)
         except LabError as exc:
             raise _fail(str(exc)) from None
         out.print("Lab stopped.")
         return
-    _detach(scenario, port, directory)
+    _detach(scenario, port, directory, ssh_port)
 
 
-def _detach(scenario: str, port: int, directory: Path) -> None:
+def _detach(scenario: str, port: int, directory: Path, ssh_port: int) -> None:
     for stale in (PID_FILE, STATE_FILE):
         with contextlib.suppress(FileNotFoundError):
             (directory / stale).unlink()
     log_path = directory / LOG_FILE
     with open(log_path, "wb") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", "lab.cli", "serve", "--scenario", scenario, "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "lab.cli",
+                "serve",
+                "--scenario",
+                scenario,
+                "--port",
+                str(port),
+                "--ssh-port",
+                str(ssh_port),
+            ],
             env=dict(os.environ, **{RUN_DIR_ENV: str(directory)}),
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -234,13 +253,14 @@ def _detach(scenario: str, port: int, directory: Path) -> None:
 def serve(
     scenario: str = typer.Option("healthy", "--scenario"),
     port: int = typer.Option(DEFAULT_PORT, "--port"),
+    ssh_port: int = typer.Option(DEFAULT_SSH_PORT, "--ssh-port"),
 ) -> None:
     """The background half of `up --detach` (not for direct use)."""
     _check_scenario(scenario)
     directory = run_dir()
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        _serve(scenario, port, directory, foreground=False)
+        _serve(scenario, port, directory, foreground=False, ssh_port=ssh_port)
     except LabError as exc:
         raise _fail(str(exc)) from None
 
@@ -302,7 +322,11 @@ def status() -> None:
         raise typer.Exit(1)
     community = credentials().community
     live = {
-        d["name"]: probe(d["address"], d["port"], community)
+        d["name"]: (
+            probe(d["address"], d["port"], community)
+            if d["snmp"]
+            else _tcp_answers(d["address"], d["ssh"])
+        )
         for d in info["devices"]
         if not d["down"]
     }
@@ -327,6 +351,18 @@ def scenarios() -> None:
         for fault in sc.faults:
             out.print(f"  - {fault.device}: {fault.summary}", highlight=False)
     out.print(f"Devices: {', '.join(d.name for d in BANK)}", highlight=False)
+
+
+def _tcp_answers(address: str, port: int | None) -> bool:
+    import socket
+
+    if not port:
+        return False
+    try:
+        with socket.create_connection((address, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def main() -> None:

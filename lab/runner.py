@@ -47,12 +47,14 @@ from types import TracebackType
 from lab.bank import (
     BANK,
     DEFAULT_PORT,
+    SSH_ONLY_MODELS,
     V3_AUTH_PROTO,
     V3_PRIV_PROTO,
     LabDevice,
     credentials,
 )
 from lab.scenario import Scenario, load_scenario
+from lab.sshsim import LAB_SSH_DEVICES, CliSimulator, SimDevice
 
 INSTALL_HINT = "run `make install`, or `pip install 'patrol[lab]'`"
 STATE_FILE = "lab.json"
@@ -96,6 +98,7 @@ class Lab:
         port: int = DEFAULT_PORT,
         address_map: Mapping[str, str] | None = None,
         startup_timeout: float = 60.0,
+        ssh_port: int | None = None,  # the CLI simulator's TCP port; None: SNMP only
     ) -> None:
         if not 1 <= port <= 65535:
             raise LabError(f"port {port} is not a UDP port (1-65535)")
@@ -111,6 +114,9 @@ class Lab:
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._started_at: str | None = None
+        # The CLI simulator (lab/sshsim.py) runs in this process, one thread per connection.
+        self.ssh_port = ssh_port
+        self._ssh: CliSimulator | None = None
 
     # --- what runs where ----------------------------------------------------------------------
 
@@ -129,6 +135,25 @@ class Lab:
         }
 
     @property
+    def ssh_endpoints(self) -> dict[str, tuple[str, int]]:
+        """SSH address:port of every device whose simulated CLI answers."""
+        if self._ssh is None:
+            return {}
+        return dict(self._ssh.endpoints)
+
+    def ssh_known_hosts(self) -> list[str]:
+        """known_hosts lines of the simulated devices (for tests; the demo uses
+        `patrol ssh trust`, as an engineer would)."""
+        return self._ssh.known_hosts_lines() if self._ssh is not None else []
+
+    def _ssh_devices(self) -> list[SimDevice]:
+        assert self.ssh_port is not None
+        return [
+            SimDevice(name, self.addresses.get(name, address), self.ssh_port, platform)
+            for name, address, platform in LAB_SSH_DEVICES
+        ]
+
+    @property
     def pids(self) -> dict[str, int]:
         return {name: proc.pid for name, proc in self._procs.items()}
 
@@ -142,6 +167,7 @@ class Lab:
         return bool(self._procs) and all(p.poll() is None for p in self._procs.values())
 
     def info(self) -> dict:
+        ssh_names = {name for name, _, _ in LAB_SSH_DEVICES} if self.ssh_port else set()
         return {
             "scenario": self.scenario.name,
             "port": self.port,
@@ -159,8 +185,25 @@ class Lab:
                     "down": d.name in self.down,
                     "pid": self._procs[d.name].pid if d.name in self._procs else None,
                     "faults": [f.summary for f in self.scenario.faults_of(d.name)],
+                    "ssh": self.ssh_port if d.name in ssh_names else None,
                 }
                 for d in BANK
+            ]
+            + [
+                {
+                    "name": name,
+                    "address": self.addresses.get(name, address),
+                    "port": None,
+                    "platform": platform,
+                    "model": SSH_ONLY_MODELS.get(name, ""),
+                    "snmp": None,
+                    "down": False,
+                    "pid": None,
+                    "faults": [],
+                    "ssh": self.ssh_port,
+                }
+                for name, address, platform in LAB_SSH_DEVICES
+                if name not in {d.name for d in BANK} and self.ssh_port is not None
             ],
         }
 
@@ -187,6 +230,11 @@ class Lab:
                 workdir = self._prepare(dev, creds.community)
                 self._procs[dev.name] = self._spawn(workdir)
             self._wait_ready(creds.community)
+            if self.ssh_port is not None:
+                self._ssh = CliSimulator(
+                    self._ssh_devices(), self.scenario.name, state_dir=self.state_dir
+                )
+                self._ssh.start()
             self._started_at = datetime.now(UTC).isoformat(timespec="seconds")
             (self.state_dir / STATE_FILE).write_text(json.dumps(self.info(), indent=2) + "\n")
         except BaseException:
@@ -195,6 +243,9 @@ class Lab:
         return self
 
     def stop(self) -> None:
+        ssh, self._ssh = self._ssh, None
+        if ssh is not None:
+            ssh.stop()
         procs, self._procs = self._procs, {}
         for proc in procs.values():
             if proc.poll() is None:
@@ -230,6 +281,19 @@ class Lab:
 
     def check_ports_free(self) -> None:
         """Raise LabError when an address:port this lab needs is taken."""
+        if self.ssh_port is not None:
+            for name, address, _ in LAB_SSH_DEVICES:
+                address = self.addresses.get(name, address)
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    try:
+                        tcp.bind((address, self.ssh_port))
+                    except OSError:
+                        raise LabError(
+                            f"TCP {address}:{self.ssh_port} (SSH of {name}) is already in use: "
+                            "is a lab already running (`patrol-lab status`)? Or choose another "
+                            "port with --ssh-port"
+                        ) from None
         for name, (address, port) in self.endpoints.items():
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
                 try:

@@ -153,3 +153,29 @@ def snmpsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SnmpsimFactory
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+LAB_ADDRESSES = (*(f"127.0.1.{i}" for i in range(1, 8)), "127.0.2.1", "127.0.2.2")
+
+
+def free_lab_port(kind: int = socket.SOCK_DGRAM) -> int:
+    """A port free on every lab address (UDP for SNMP, SOCK_STREAM for SSH), chosen at run
+    time, so a test lab never collides with a running demo or another test's lab."""
+    import random
+
+    rng = random.Random()
+    for _ in range(100):
+        port = rng.randrange(20000, 60000)
+        socks: list[socket.socket] = []
+        try:
+            for address in LAB_ADDRESSES:
+                sock = socket.socket(socket.AF_INET, kind)
+                socks.append(sock)
+                sock.bind((address, port))
+            return port
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free port on the lab addresses")

@@ -1,7 +1,8 @@
-"""End to end: the lab's bank on loopback, swept by Patrol, yields exactly the scenario's faults.
+"""End to end: the lab's bank on loopback (snmpsim agents and the CLI simulator), swept by
+Patrol over SNMP and SSH, yields exactly the scenario's faults, SNMP and CLI alike.
 
-The lab runs on a port chosen at run time (never the demo's 1161), and the demo inventory is
-rewritten to that port, so this test can run beside a running `make demo`.
+The lab runs on ports chosen at run time (never the demo's 1161/2222), and the demo inventory is
+rewritten to them, so this test can run beside a running `make demo`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from agent.cli import app
 from checks.inventory import load_inventory
 from checks.status import Status
-from tests.conftest import REPO_ROOT, free_udp_port
+from tests.conftest import REPO_ROOT, free_lab_port
 
 pytestmark = pytest.mark.integration
 
@@ -24,38 +25,56 @@ LAB_ENV = {
     "PATROL_LAB_COMMUNITY": "patrol-lab",
     "PATROL_LAB_V3_AUTH": "lab-auth-key-0001",
     "PATROL_LAB_V3_PRIV": "lab-priv-key-0001",
+    "PATROL_LAB_SSH_PASSWORD": "lab-ssh-password",
 }
 
 
-@pytest.fixture(scope="module")
-def lab_env() -> dict[str, str]:
-    mp = pytest.MonkeyPatch()
-    for key, value in LAB_ENV.items():
-        mp.setenv(key, value)
-    yield LAB_ENV
-    mp.undo()
-
-
-def inventory_on_port(tmp: Path, port: int) -> Path:
+def inventory_on_ports(tmp: Path, port: int, ssh_port: int) -> Path:
     text = (REPO_ROOT / "inventory.yaml").read_text()
     text = re.sub(r"port: 1161", f"port: {port}", text)
+    text = re.sub(r"port: 2222", f"port: {ssh_port}", text)
     path = tmp / "inventory.yaml"
     path.write_text(text)
     return path
 
 
 @pytest.fixture(scope="module")
-def faults_lab(tmp_path_factory: pytest.TempPathFactory, lab_env: dict[str, str]):
+def faults_lab(tmp_path_factory: pytest.TempPathFactory):
+    import socket
+
     from lab.runner import Lab
 
-    port = free_udp_port()
+    port, ssh_port = free_lab_port(), free_lab_port(socket.SOCK_STREAM)
     tmp = tmp_path_factory.mktemp("lab-faults")
-    with Lab("faults", state_dir=tmp / "lab", port=port) as lab:
-        yield lab, inventory_on_port(tmp, port)
+    mp = pytest.MonkeyPatch()
+    for key, value in LAB_ENV.items():
+        mp.setenv(key, value)
+    # The test trusts the lab's host keys up front (`patrol ssh trust` does this by hand) and
+    # keeps its audit log apart.
+    mp.setenv("PATROL_KNOWN_HOSTS", str(tmp / "known_hosts"))
+    mp.setenv("PATROL_AUDIT_LOG", str(tmp / "audit.jsonl"))
+    try:
+        with Lab("faults", state_dir=tmp / "lab", port=port, ssh_port=ssh_port) as lab:
+            (tmp / "known_hosts").write_text("\n".join(lab.ssh_known_hosts()) + "\n")
+            yield lab, inventory_on_ports(tmp, port, ssh_port)
+    finally:
+        mp.undo()
+
+
+SNMP_LESS_IDENTITY = ("fz-mh-wan-01", "fz-hq-app-01", "fz-hq-aix-01", "fz-hq-v7k-01")
 
 
 def subject(check_id: str) -> str:
     return check_id.split(".", 1)[1]
+
+
+subject_of = subject
+
+
+def cli_expected_findings(scenario: str) -> list[dict]:
+    from lab.sshsim_outputs import OutputStore
+
+    return list(OutputStore(scenario).scenario.findings)
 
 
 def findings_of(reports) -> set[tuple[str, str, str]]:
@@ -79,6 +98,7 @@ def test_faults_scenario_yields_exactly_the_expected_findings(faults_lab) -> Non
     inventory = load_inventory(inventory_path)
     reports = run_sweep(inventory.select(customer="fzbank"), processes=1)
     assert {r.device.name for r in reports} == {d.name for d in inventory.devices}
+    assert len(reports) == 9
 
     found = findings_of(reports)
     unmatched = set(found)
@@ -88,21 +108,35 @@ def test_faults_scenario_yields_exactly_the_expected_findings(faults_lab) -> Non
         hits = {f for f in hits if f[2] in names or expected.subject in ("reachability", "health")}
         assert hits, f"expected {expected} among {sorted(found)}"
         unmatched -= hits
+    for cli in cli_expected_findings("faults"):
+        if cli["check"] == "reachability":
+            continue  # the down router: one finding for both transports, asserted below
+        names = {cli["item"], *cli.get("aliases", ())}
+        subject = subject_of(cli["check"])
+        hits = {f for f in found if f[:2] == (cli["device"], subject) and f[2] in names}
+        assert hits, f"expected CLI finding {cli} among {sorted(found)}"
+        unmatched -= hits
     assert not unmatched, f"findings the scenario does not declare: {sorted(unmatched)}"
 
     by_name = {r.device.name: r for r in reports}
     down = by_name["fz-mh-wan-01"]
+    # Down on SNMP and SSH alike: one reachability finding naming both.
     assert [r.check for r in down.results] == ["snmp.reachability"]
     assert down.status is Status.CRITICAL
+    assert "SSH" in down.results[0].summary
+    for name in ("fz-hq-aix-01", "fz-hq-v7k-01", "fz-hq-core-01", "fz-mh-acc-01"):
+        checks = {r.check: r.status for r in by_name[name].results}
+        assert checks["ssh.reachability"] is Status.OK, (name, checks)
     # Detected, not declared in the inventory:
     assert by_name["fz-hq-core-02"].device.platform == "huawei_vrpv8"
     assert by_name["fz-mh-acc-01"].device.platform == "cisco_ios"
     for report in reports:
-        # A net-snmp Linux host has no ENTITY-MIB: no model or serial over SNMP.
-        if report.device.name not in ("fz-mh-wan-01", "fz-hq-app-01"):
+        # A net-snmp Linux host has no ENTITY-MIB: no model or serial over SNMP; AIX and Storwize
+        # are SSH-only here.
+        if report.device.name not in SNMP_LESS_IDENTITY:
             assert report.device.model, report.device.name
             assert report.device.serial, report.device.name
-        if report.device.name != "fz-mh-wan-01":
+        if report.device.name not in ("fz-mh-wan-01", "fz-hq-aix-01", "fz-hq-v7k-01"):
             assert report.device.os_version, report.device.name
 
 
@@ -167,5 +201,5 @@ def test_sweep_command_prints_summary_and_writes_json(faults_lab, tmp_path: Path
     assert result.exit_code == 2, result.output
     assert "Sweep summary" in result.stdout
     payload = json.loads(out.read_text())
-    assert len(payload["devices"]) == 7
+    assert len(payload["devices"]) == 9
     assert {d["customer"] for d in payload["devices"]} == {"fzbank"}

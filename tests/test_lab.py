@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from checks.snmpdata import SnmpData
 from lab import build
-from lab.bank import BANK, DEFAULT_PORT, credentials, device
+from lab.bank import BANK, DEFAULT_PORT, SSH_ONLY_MODELS, credentials, device
 from lab.cli import app
 from lab.runner import Lab, LabError, _get_request, probe
 from lab.scenario import (
@@ -33,6 +33,7 @@ from lab.scenario import (
     load_scenario,
     scenario_names,
 )
+from tests.conftest import free_lab_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY_TICKS = 86400 * 100
@@ -94,7 +95,7 @@ def test_inventory_describes_the_lab_bank() -> None:
         for site in customer["sites"]
         for d in site["devices"]
     }
-    assert set(listed) == {d.name for d in BANK}
+    assert set(listed) == {d.name for d in BANK} | set(SSH_ONLY_MODELS)
     credentials_by_name = inventory["credentials"]
     for dev in BANK:
         entry = listed[dev.name]
@@ -483,7 +484,10 @@ def _lab_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
 def test_cli_detach_status_down(tmp_path) -> None:
     env = dict(os.environ, PATROL_LAB_RUN_DIR=str(tmp_path), COLUMNS="200")
     port = str(free_port())
-    up = _lab_cli("up", "--scenario", "faults", "--port", port, "--detach", env=env)
+    ssh_port = str(free_lab_port(socket.SOCK_STREAM))
+    up = _lab_cli(
+        "up", "--scenario", "faults", "--port", port, "--ssh-port", ssh_port, "--detach", env=env
+    )
     assert up.returncode == 0, up.stderr
     assert "fz-mh-wan-01" in up.stdout and "does not answer" in up.stdout
     info = json.loads((tmp_path / "lab.json").read_text())
@@ -491,11 +495,11 @@ def test_cli_detach_status_down(tmp_path) -> None:
         d["pid"] for d in info["devices"] if d["pid"]
     ]
     try:
-        again = _lab_cli("up", "--port", port, "--detach", env=env)
+        again = _lab_cli("up", "--port", port, "--ssh-port", ssh_port, "--detach", env=env)
         assert again.returncode == 1 and "already running" in again.stderr
         status = _lab_cli("status", env=env)
         assert status.returncode == 0, status.stdout + status.stderr
-        assert status.stdout.count("answering") >= 6
+        assert status.stdout.count("answering") >= 8  # 6 SNMP agents + 2 SSH-only hosts
         down = _lab_cli("down", env=env)
         assert down.returncode == 0 and "Lab stopped" in down.stdout
         assert wait_gone(pids) == []
@@ -511,7 +515,16 @@ def test_cli_detach_status_down(tmp_path) -> None:
 def test_foreground_lab_leaves_no_orphans(tmp_path, how) -> None:
     env = dict(os.environ, PATROL_LAB_RUN_DIR=str(tmp_path))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lab.cli", "up", "--port", str(free_port())],
+        [
+            sys.executable,
+            "-m",
+            "lab.cli",
+            "up",
+            "--port",
+            str(free_port()),
+            "--ssh-port",
+            str(free_lab_port(socket.SOCK_STREAM)),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
