@@ -93,12 +93,14 @@ def print_report(console: Console, report: DeviceReport, *, verbose: bool = Fals
 def print_sweep_summary(console: Console, reports: Iterable[DeviceReport]) -> None:
     reports = sorted(reports, key=lambda r: (-r.status.severity, r.device.name))
     table = Table(title="Sweep summary", header_style="bold")
-    table.add_column("device", no_wrap=True)
-    table.add_column("address", no_wrap=True)
-    table.add_column("platform", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("findings", justify="right")
-    table.add_column("worst finding", no_wrap=True, overflow="ellipsis")
+    table.add_column("device", no_wrap=True, min_width=12)
+    table.add_column("address", no_wrap=True, min_width=9)
+    table.add_column("platform", no_wrap=True, min_width=8)
+    table.add_column("status", no_wrap=True, min_width=8)
+    table.add_column("findings", justify="right", no_wrap=True)
+    # Capped so the fixed columns always keep their width: rich would squeeze them to nothing.
+    room = max(16, console.width - 78)
+    table.add_column("worst finding", no_wrap=True, overflow="ellipsis", max_width=room)
     for report in reports:
         findings = report.findings
         worst_finding = f"{findings[0].check}: {findings[0].summary}" if findings else ""
