@@ -4,6 +4,7 @@ SHARED_FIXTURES       Path of ../shared/fixtures (real device recordings, read-o
 free_udp_port()       a UDP port on 127.0.0.1 nobody listens on right now
 V3User                an SNMPv3 USM user for snmpsim (snmpsim's protocol names)
 snmpsim               factory fixture: start snmpsim-command-responder on loopback
+db_url, server, pg_url, pg_schema_url   server tests on SQLite and PostgreSQL (server_support.py)
 """
 
 from __future__ import annotations
@@ -179,3 +180,25 @@ def free_lab_port(kind: int = socket.SOCK_DGRAM) -> int:
             for sock in socks:
                 sock.close()
     raise RuntimeError("no free port on the lab addresses")
+
+
+# --- server tests (tests/server_support.py) ---------------------------------------------------
+# db_url runs each server test on SQLite and on PostgreSQL ($PATROL_TEST_PG_URL); the header and
+# the summary say whether the PostgreSQL ones ran or were skipped, and why.
+from tests import server_support  # noqa: E402
+from tests.server_support import (  # noqa: E402, F401
+    db_url,
+    pg_schema_url,
+    pg_session_url,
+    pg_url,
+    server,
+    sqlite_template,
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return server_support.report_header()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    server_support.terminal_summary(terminalreporter)
