@@ -203,3 +203,21 @@ def test_sweep_command_prints_summary_and_writes_json(faults_lab, tmp_path: Path
     payload = json.loads(out.read_text())
     assert len(payload["devices"]) == 9
     assert {d["customer"] for d in payload["devices"]} == {"fzbank"}
+
+
+def test_record_and_replay_cli_outputs(faults_lab, tmp_path: Path) -> None:
+    """An SSH-only storage system: `patrol record` keeps the CLI outputs, `--from` judges them."""
+    _, inventory_path = faults_lab
+    runner = CliRunner()
+    rec = tmp_path / "v7k"
+    live = runner.invoke(
+        app, ["record", "fz-hq-v7k-01", "--inventory", str(inventory_path), "--out", str(rec)]
+    )
+    assert live.exit_code == 2, live.output
+    assert (rec / "cli" / "index.json").exists() and not (rec / "snmp.snmprec").exists()
+    replay = runner.invoke(app, ["diagnose", "--from", str(rec), "--json"])
+    assert replay.exit_code == 2, replay.output
+    statuses = {r["check"]: r["status"] for r in json.loads(replay.stdout)["results"]}
+    assert statuses["storwize.drives"] == "CRITICAL"
+    assert statuses["storwize.psu"] == "OK"
+    assert json.loads(replay.stdout)["device"]["platform"] == "ibm_storwize"
