@@ -22,7 +22,8 @@ What a refusal does to the batch (status of POST /api/v1/results):
     413                           split in halves (kept in order) and carry on
     403 (several devices)         split per device, so one device the server refuses does not
                                   hold back the others; a single-device batch is rejected
-    422 (several results)         split in halves until the malformed result is alone
+    422 naming results[i]         the named results are set aside, the others sent again
+    422 (several, none named)     split in halves until the malformed result is alone
     any other 4xx                 move the batch to `rejected/` with the reason (`.reason` beside
                                   it): a poison batch never blocks the queue
 One drain at a time per spool (an flock on `.lock`, released by the kernel even on kill -9).
@@ -35,6 +36,7 @@ import fcntl
 import itertools
 import json
 import os
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,6 +126,20 @@ def _encode(results: Sequence[Mapping[str, Any]]) -> bytes:
     return json.dumps(
         {"version": FORMAT_VERSION, "results": list(results)}, separators=(",", ":")
     ).encode()
+
+
+_NAMED = re.compile(r"results\[(\d+)\]")
+
+
+def _named_results(exc: ApiError, count: int) -> list[int] | None:
+    """The results a 422 names (`results[3].observed_at: ...`, the server's readable reasons),
+    or None when it names none or names one the batch does not have."""
+    if exc.status != 422:
+        return None
+    named = sorted({int(n) for n in _NAMED.findall(exc.reason)})
+    if not named or named[-1] >= count:
+        return None
+    return named
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -272,6 +288,17 @@ class Spool:
         _fsync_dir(self.rejected_dir)
         return RejectedBatch(target, count, reason)
 
+    def _reject_part(
+        self, path: Path, bad: Sequence[Mapping[str, Any]], reason: str
+    ) -> RejectedBatch:
+        """Set aside some results of `path` (the caller then replaces `path` by the rest). Named
+        after `path`, so a crash before `path` is replaced only rewrites the same file."""
+        target = self.rejected_dir / f"{path.stem}-r.json"
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        _write_atomic(target.with_name(target.name + ".reason"), f"{stamp} {reason}\n".encode())
+        _write_atomic(target, _encode(bad))
+        return RejectedBatch(target, len(bad), reason)
+
     def drain(self, client: ResultSink, batch_size: int = DEFAULT_BATCH) -> DrainOutcome:
         """Send the waiting batches oldest first; see the module docstring for refusals."""
         if batch_size < 1:
@@ -308,7 +335,19 @@ class Spool:
             try:
                 answer = client.post_results(results)
             except ApiError as exc:
-                parts = self._parts_after_refusal(exc, results)
+                named = _named_results(exc, len(results))
+                if named is not None and len(named) == len(results):
+                    named = []  # every one is bad: the whole batch is set aside below
+                if named:
+                    bad = [results[i] for i in named]
+                    good = [r for i, r in enumerate(results) if i not in named]
+                    reason = f"HTTP {exc.status}: {exc.reason}"
+                    rejected = self._reject_part(path, bad, reason)
+                    outcome.rejected_batches.append(rejected)
+                    outcome.rejected += len(bad)
+                    queue[:0] = self._split(path, [good])
+                    continue
+                parts = None if named is not None else self._parts_after_refusal(exc, results)
                 if parts is not None:
                     queue[:0] = self._split(path, parts)
                 elif self._stops(exc):

@@ -40,14 +40,39 @@ def iso(moment: datetime) -> str:
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, detail: Any, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        detail: Any,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         self.status = status
         self.detail = detail
         self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def where(loc: list[Any], prefix: str = "") -> str:
+    """["reporter", "name"] -> reporter.name; [3, "status"], "results" -> results[3].status"""
+    text = prefix
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def field_errors(problems: list[tuple[list[Any], str]], prefix: str = "") -> HttpError:
+    """The real server's 422: a readable detail naming every field, plus `errors`."""
+    lines = [f"{where(loc, prefix)}: {msg}" if where(loc, prefix) else msg for loc, msg in problems]
+    errors = [{"loc": ["body", *loc], "msg": msg} for loc, msg in problems]
+    return HttpError(422, "; ".join(lines), extra={"errors": errors})
 
 
 def field_error(loc: list[Any], msg: str) -> HttpError:
-    return HttpError(422, [{"loc": ["body", *loc], "msg": msg, "type": "value_error"}])
+    return field_errors([(loc, msg)])
 
 
 class FakePatrolServer:
@@ -165,7 +190,8 @@ class FakePatrolServer:
             status, answer = self._route(handler, method, path, query, body)
             headers: dict[str, str] = {}
         except HttpError as exc:
-            status, answer, headers = exc.status, {"detail": exc.detail}, exc.headers
+            status, headers = exc.status, exc.headers
+            answer = {"detail": exc.detail, **exc.extra}
         data = json.dumps(answer).encode()
         try:
             handler.send_response(status)
@@ -244,10 +270,14 @@ class FakePatrolServer:
             raise field_error([], "expected a JSON array of results")
         if len(body) > self.max_batch:
             raise HttpError(413, f"{len(body)} results in one batch; the limit is {self.max_batch}")
-        for index, result in enumerate(body):
-            for key in ("id", "device", "check", "status"):
-                if not isinstance(result, dict) or not isinstance(result.get(key), str):
-                    raise field_error([index, key], "Field required")
+        problems = [
+            ([index, key], "Field required")
+            for index, result in enumerate(body)
+            for key in ("id", "device", "check", "status")
+            if not isinstance(result, dict) or not isinstance(result.get(key), str)
+        ]
+        if problems:
+            raise field_errors(problems, "results")
         for result in body:
             device = result["device"]
             if device in self.forbidden_devices:

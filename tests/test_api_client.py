@@ -300,7 +300,7 @@ class TestErrors:
         error = self.refusal(lambda: client.post_results([result(2), bad]))
         assert (error.status, error.reason) == (
             422,
-            "the server rejected the input: 1.status: Field required",
+            "the server rejected the input: results[1].status: Field required",
         )
         fake_ticket = self.refusal(lambda: client.confirm("T-404", {"satisfaction": 9}))
         assert fake_ticket.status == 404

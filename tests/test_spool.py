@@ -46,6 +46,11 @@ def ids(batch: Sequence[Mapping[str, Any]]) -> set[str]:
     return {r["id"] for r in batch}
 
 
+def result_posts(fake: FakePatrolServer) -> list[int]:
+    """The size of every POST /api/v1/results the fake received, refused ones included."""
+    return [len(body) for _, path, body in fake.requests if path == "/api/v1/results"]
+
+
 @pytest.fixture
 def fake() -> Iterator[FakePatrolServer]:
     server = FakePatrolServer(tokens={TOKEN: "engineer"}).start()
@@ -159,11 +164,34 @@ class TestDrain:
         assert outcome.rejected == 1
         [rejected] = spool.rejected()
         assert rejected.count == 1
-        # halved until alone: index 0 of the last one-result batch
         assert rejected.reason.endswith(
-            "HTTP 422: the server rejected the input: 0.check: Field required"
+            "HTTP 422: the server rejected the input: results[3].check: Field required"
         )
         assert json.loads(rejected.path.read_text())["results"] == broken
+        # the server named the bad one: the rest went again at once, no halving
+        assert result_posts(fake) == [4, 3, 2]
+
+    def test_422_naming_every_result_sets_the_batch_aside_at_once(
+        self, spool: Spool, client: ApiClient, fake: FakePatrolServer
+    ) -> None:
+        broken = results(4)
+        for result in broken:
+            del result["status"]
+        spool.put(broken)
+        outcome = spool.drain(client)
+        assert outcome.rejected == 4 and outcome.waiting == 0
+        assert result_posts(fake) == [4]
+        assert [b.count for b in spool.rejected()] == [4]
+
+    def test_422_naming_nothing_is_halved(
+        self, spool: Spool, client: ApiClient, fake: FakePatrolServer
+    ) -> None:
+        fake.forced = [422, 422]  # "forced 422": no result named
+        spool.put(results(4))
+        outcome = spool.drain(client)
+        # 4 refused -> halves; the first half refused again -> quarters; the rest accepted
+        assert [len(p) for p in fake.posts] == [4, 2, 1, 1, 2]
+        assert outcome.accepted == 4 and outcome.rejected == 0 and outcome.complete
 
     def test_403_sets_aside_only_the_refused_device(
         self, spool: Spool, client: ApiClient, fake: FakePatrolServer
