@@ -196,6 +196,11 @@ def resolve_settings(
     config: dict[str, Any] = {}
     if server is None or token is None or timeout is None:
         config = _read_config(path)
+        if isinstance(config.get("token"), str):
+            # Refused even when PATROL_TOKEN wins: a token others can read is already exposed.
+            problem = _mode_problem(path, "config file")
+            if problem is not None:
+                raise ClientConfigError(problem)
     if server is None:
         server = config.get("server")
         if server is None:

@@ -112,6 +112,9 @@ class TestResolveSettings:
         message = str(caught.value)
         assert "mode 0644" in message and f"chmod 600 {config}" in message
         assert TOKEN not in message
+        # also when PATROL_TOKEN is set: the file still exposes a token
+        with pytest.raises(ClientConfigError, match="chmod 600"):
+            resolve_settings(environ={"PATROL_TOKEN": "t"}, config_path=config)
 
     def test_token_from_env_reference(self, tmp_path: Path) -> None:
         config = write_config(
@@ -468,3 +471,13 @@ def test_https_with_the_service_centre_ca(tmp_path: Path) -> None:
         assert server.auth_headers[-1] == f"Bearer {TOKEN}"
     finally:
         server.stop()
+
+
+def test_the_client_side_never_imports_the_server() -> None:
+    """DESIGN.md: the CLI talks to the server only over HTTP."""
+    from tests.test_import_rule import imported_modules
+
+    agent = Path(__file__).resolve().parents[1] / "agent"
+    for name in ("api_client.py", "spool.py", "cli_tickets.py"):
+        modules = [m for _, m in imported_modules(agent / name)]
+        assert modules and not [m for m in modules if m.split(".")[0] == "server"], name
