@@ -401,7 +401,7 @@ def make_server(db_url: str, config_text: str = "", **kwargs: Any) -> Iterator[S
 
     with warnings.catch_warnings():
         # Starlette >= 1.x would rather have httpx2; httpx's client works the same here.
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
     from server.app import create_app
