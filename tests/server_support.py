@@ -412,14 +412,8 @@ def make_server(db_url: str, config_text: str = "", **kwargs: Any) -> Iterator[S
     config = _with_url(config, db_url)
     clock = FakeClock()
     notifier = FakeNotifier()
-    app = create_app(
-        config,
-        clock=clock,
-        inventory=inventory(),
-        notifier=notifier,
-        background=False,
-        **kwargs,
-    )
+    kwargs.setdefault("background", False)
+    app = create_app(config, clock=clock, inventory=inventory(), notifier=notifier, **kwargs)
     with TestClient(app) as client:
         yield Server(app=app, client=client, clock=clock, notifier=notifier)
 
