@@ -23,6 +23,7 @@ from rich.console import Console
 
 from agent import cli_ssh
 from agent.cli_inventory import inventory_app
+from agent.cli_tickets import tickets_app
 
 if TYPE_CHECKING:
     from checks.inventory import Device, Inventory
@@ -37,6 +38,9 @@ app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory", help="Validate and list an inventory.yaml.")
 cli_ssh.register(app)
+app.add_typer(
+    tickets_app, name="tickets", help="Fault tickets on the Patrol server: list, show, act on them."
+)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -242,6 +246,14 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary only.")] = False,
     no_ssh: NoSshOpt = False,
     operator: OperatorOpt = None,
+    push: Annotated[
+        bool,
+        typer.Option(
+            "--push",
+            help="Send the results to the Patrol server (PATROL_SERVER/PATROL_TOKEN or the user "
+            "config), through the on-disk spool: nothing is lost while the server is down.",
+        ),
+    ] = False,
 ) -> None:
     """Diagnose every matching device at once, with a progress bar and a summary."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -251,6 +263,7 @@ def sweep(
     from checks.status import worst
 
     inv = open_inventory(inventory, EXIT_USAGE)
+    client = _api_client() if push else None  # a bad server config fails before a long sweep
     devices = inv.select(customer=customer, site=site, tag=tag)
     if not devices:
         wanted = ", ".join(
@@ -291,7 +304,43 @@ def sweep(
         }
         json_file.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         err.print(f"wrote {len(reports)} reports to {json_file}")
+    if client is not None:
+        from agent.cli_tickets import print_push_outcome, push_reports
+        from agent.spool import Spool
+
+        # The exit code stays the bank's worst status: a push that could not be delivered
+        # waits in the spool for the next push and is reported here.
+        print_push_outcome(err, push_reports([r.to_dict() for r in reports], client, Spool()))
     raise typer.Exit(worst(r.status for r in reports).code)
+
+
+def _api_client():  # type: ignore[no-untyped-def]
+    from agent.api_client import ApiClient, ClientConfigError
+
+    try:
+        return ApiClient.from_env_or_config()
+    except ClientConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+@app.command()
+def push() -> None:
+    """Send the results waiting in the on-disk spool (left by a `sweep --push` while the server
+    was unreachable) to the Patrol server. Exit 0 when the spool is empty afterwards."""
+    from agent.cli_tickets import PushOutcome, print_push_outcome
+    from agent.spool import Spool, SpoolError
+
+    client = _api_client()
+    spool = Spool()
+    try:
+        drain = spool.drain(client)
+    except SpoolError as exc:
+        fail(str(exc), EXIT_USAGE)
+    outcome = PushOutcome(
+        results=0, spooled=0, server=client.base_url, spool_dir=str(spool.directory), drain=drain
+    )
+    print_push_outcome(err, outcome)
+    raise typer.Exit(outcome.exit_code)
 
 
 def main() -> None:
