@@ -108,7 +108,7 @@ def test_demo_inventory_loads_clean_with_secrets_checked(monkeypatch: pytest.Mon
     inventory = load_inventory(DEMO, check_secrets=True)
     assert [c.id for c in inventory.customers] == ["fzbank"]
     assert [s.id for s in inventory.sites] == ["fz-hq", "fz-minhou"]
-    assert len(inventory.devices) == 7
+    assert len(inventory.devices) == 9
     assert sorted(inventory.credentials) == ["lab-v2c", "lab-v3", "noc-pw"]
     core = inventory.device("fz-hq-core-01")
     assert (core.address, core.platform, core.criticality, core.zone) == (
@@ -866,7 +866,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
 def test_cli_check_ok(monkeypatch: pytest.MonkeyPatch) -> None:
     result = run("check", str(DEMO), env=DEMO_ENV)
     assert result.exit_code == 0, result.output
-    assert result.output == f"{DEMO}: OK — 1 customer, 2 sites, 7 devices, 3 credentials\n"
+    assert result.output == f"{DEMO}: OK — 1 customer, 2 sites, 9 devices, 3 credentials\n"
 
 
 def test_cli_check_defaults_to_patrol_inventory_then_cwd(here: Path) -> None:
