@@ -254,14 +254,7 @@ async def _ssh_part(device: Device, platform: str, options: PollOptions) -> _Ssh
     elapsed = (time.perf_counter() - started) * 1000
     failure = session_failure(data)
     if failure is not None:
-        # Host keys and logins are for an operator to fix (UNKNOWN); silence is a finding.
-        lowered = failure.lower()
-        status = (
-            Status.UNKNOWN
-            if "host key" in lowered or "authentication" in lowered or "login" in lowered
-            else Status.CRITICAL
-        )
-        reach = _result(device, SSH_REACHABILITY, status, f"SSH: {failure}")
+        reach = _result(device, SSH_REACHABILITY, ssh_failure_status(failure), f"SSH: {failure}")
         return _SshOutcome(data=data, reach=reach, failed=True)
     reach = _result(
         device,
@@ -277,6 +270,18 @@ def commands_for(cli_checks: list[CliCheck], platform: str) -> tuple[str, ...]:
     from checks.cli import commands_of
 
     return commands_of(cli_checks, platform)
+
+
+# agent/ssh.py's reasons when no SSH session could be opened at all (nothing listens, no SSH
+# greeting, the connection broke before login).
+_SSH_UNREACHABLE = ("cannot connect to ", "no SSH greeting from ", "SSH connection to ")
+
+
+def ssh_failure_status(failure: str) -> Status:
+    """CRITICAL when the device could not be reached over SSH; UNKNOWN when it was reached but
+    could not be read: host key or login refused (for an operator to fix), or a CLI that never
+    prints its prompt or stops in the middle of an output (timed out)."""
+    return Status.CRITICAL if failure.startswith(_SSH_UNREACHABLE) else Status.UNKNOWN
 
 
 def session_failure(data: CliData) -> str | None:
