@@ -31,9 +31,16 @@ install: $(STAMP)
 demo: $(STAMP)
 	bash scripts/demo.sh
 
+# PostgreSQL tests run when PATROL_TEST_PG_URL is set, or when a PostgreSQL answers on
+# 127.0.0.1:5432 (then its `test` database); otherwise they are skipped and pytest says so.
+PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@if [ -z "$$PATROL_TEST_PG_URL" ] && $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 1).close()' 2>/dev/null; then \
+	  export PATROL_TEST_PG_URL='$(PG_TEST_URL)'; \
+	fi; \
+	echo "PATROL_TEST_PG_URL=$${PATROL_TEST_PG_URL:-(unset: PostgreSQL tests will be skipped)}"; \
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
