@@ -25,7 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.check import CheckContext, SnmpCheck
-from checks.cli import evaluate_cli_checks, followup_commands, load_cli_catalog
+from checks.cli import (
+    evaluate_cli_checks,
+    followup_commands,
+    load_cli_catalog,
+    without_snmp_twins,
+)
 from checks.clidata import CliCheck, CliData
 from checks.identity import identify, identity_plan
 from checks.inventory import Device, SecretError
@@ -151,7 +156,8 @@ def evaluate(
         )
     if cli is not None:
         cli_checks = select_cli_checks(platform, role, options.check_ids)
-        results += evaluate_cli_checks(cli_checks, cli, ctx)
+        answered = [r.check for r in results if r.status is not Status.UNKNOWN]
+        results += evaluate_cli_checks(without_snmp_twins(cli_checks, answered), cli, ctx)
     return DeviceReport(device=info, results=results)
 
 

@@ -173,7 +173,9 @@ class Ingestor:
         ordered = sorted(
             stored, key=lambda r: (not is_reachability(r.check), r.observed_at, r.device)
         )
-        pending: list[Observation] = [o for r in ordered for o in observations(r)]
+        pending: list[Observation] = [
+            o for r in ordered for o in observations(r, per_check=self.policy.per_check(r.check))
+        ]
         devices = sorted({r.device for r in stored})
 
         states = storage.load_problem_states(

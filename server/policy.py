@@ -201,6 +201,15 @@ def add_working_time(
     return moment + remaining
 
 
+DEFAULT_TICKET_PER_CHECK = (
+    "cisco.logging",
+    "huawei.logbuffer",
+    "huawei.alarms",
+    "aix.errpt",
+    "storwize.eventlog",
+)
+
+
 @dataclass(frozen=True)
 class Policy:
     damping_default: int = 2
@@ -213,6 +222,13 @@ class Policy:
     base_fee: float = 0.0  # proposed base repair fee for a resolution by a person
     currency: str = "CNY"
     maintenance: tuple[MaintenanceWindow, ...] = ()
+    # Checks whose items are events (log messages, active alarms, error-log entries), not
+    # components: one ticket per check and device, so every new message does not open another.
+    ticket_per_check: tuple[str, ...] = DEFAULT_TICKET_PER_CHECK
+
+    def per_check(self, check: str) -> bool:
+        """Whether a failing `check` is one problem per device rather than one per item."""
+        return any(check_matches(pattern, check) for pattern in self.ticket_per_check)
 
     def damping_for(self, check: str) -> int:
         """N consecutive non-OK results that open a ticket: the exact id, else the longest
@@ -387,6 +403,7 @@ POLICY_KEYS = (
     "complaint_roles",
     "charges",
     "maintenance",
+    "ticket_per_check",
 )
 DAMPING_KEYS = ("default", "checks")
 LEVELS_KEYS = ("critical", "unreachable", "warning", "unknown", "inspection", "overrides")
@@ -570,7 +587,24 @@ class _Reader:
             kwargs["maintenance"] = self.maintenance(
                 found["maintenance"], _join(path, "maintenance")
             )
+        if "ticket_per_check" in found:
+            kwargs["ticket_per_check"] = self.patterns(
+                found["ticket_per_check"], _join(path, "ticket_per_check")
+            )
         return Policy(**kwargs)  # type: ignore[arg-type]
+
+    def patterns(self, node: yn.Node, path: str) -> tuple[str, ...]:
+        if not isinstance(node, yn.SequenceNode):
+            self.add(
+                node, path, f"expected a list of check ids or patterns, got {yn.describe(node)}"
+            )
+            return ()
+        out: list[str] = []
+        for index, child in enumerate(node.value):
+            pattern = self.text(child, f"{path}[{index}]", "a check id or pattern (cisco.logging)")
+            if pattern is not None and pattern not in out:
+                out.append(pattern)
+        return tuple(out)
 
     def damping(self, node: yn.Node, path: str) -> tuple[int, dict[str, int]]:
         found = self.fields(node, path, DAMPING_KEYS)

@@ -70,8 +70,11 @@ class Observation:
     result_id: str | None = None
 
 
-def observations(result: Result, *, inspection: bool = False) -> list[Observation]:
-    """The problems a Result speaks about: one per item, plus the check-level one."""
+def observations(
+    result: Result, *, inspection: bool = False, per_check: bool = False
+) -> list[Observation]:
+    """The problems a Result speaks about: one per item, plus the check-level one; only the
+    check-level one when `per_check` (event checks: logs, alarms, error logs)."""
 
     def make(item: str, status: Status, summary: str) -> Observation:
         return Observation(
@@ -84,6 +87,8 @@ def observations(result: Result, *, inspection: bool = False) -> list[Observatio
             result_id=result.id,
         )
 
+    if per_check:
+        return [make("", result.status, result.summary)]
     out: list[Observation] = []
     for item in result.items:
         detail = item.detail or f"{item.item} {item.status}"

@@ -1181,3 +1181,17 @@ def test_huawei_boards_ne_router_layout() -> None:
         "1 of 7 boards not OK: Slot 2 (LPU: Unregistered, alarm Abnormal)",
     )
     assert items(res)["Slot 9"] == (Status.OK, "MPU: Normal")
+
+
+def test_cli_twins_stay_silent_when_snmp_has_spoken() -> None:
+    from checks.cli import load_cli_catalog, without_snmp_twins
+
+    checks = load_cli_catalog().for_platform("huawei_vrp")
+    ids = {c.id for c in without_snmp_twins(checks, ["huawei.fans", "huawei.cpu"])}
+    assert "huawei.fans_cli" not in ids and "huawei.cpu_cli" not in ids
+    assert {"huawei.power_cli", "huawei.alarms", "huawei.boards"} <= ids
+    cisco = load_cli_catalog().for_platform("cisco_ios")
+    partial = {c.id for c in without_snmp_twins(cisco, ["cisco.fans", "cisco.power"])}
+    assert "cisco.environment" in partial  # temperatures were not read over SNMP
+    full = ["cisco.fans", "cisco.power", "cisco.temperature"]
+    assert "cisco.environment" not in {c.id for c in without_snmp_twins(cisco, full)}

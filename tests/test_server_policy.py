@@ -283,7 +283,8 @@ def test_unknown_keys_are_rejected_with_their_line_and_a_suggestion() -> None:
     issues = issues_of("policy:\n  dampnig: {default: 2}\n  follow_up: 24h\n")
     assert issues == [
         "server.yaml:2: policy.dampnig: unknown key; did you mean 'damping'? allowed keys: "
-        "damping, levels, deadlines, follow_up, escalation, complaint_roles, charges, maintenance"
+        "damping, levels, deadlines, follow_up, escalation, complaint_roles, charges, maintenance, "
+        "ticket_per_check"
     ]
 
 
@@ -377,3 +378,27 @@ def test_load_policy_from_a_file(tmp_path: Path) -> None:
     path.write_text("policy:\n  follow_up: 12\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"server\.yaml:2: policy\.follow_up"):
         load_policy(path)
+
+
+def test_event_checks_are_one_ticket_per_check() -> None:
+    """Log messages and active alarms are events, not components: one problem per check."""
+    from checks.result import Item, Result
+    from checks.status import Status
+    from server.policy import Policy, parse_policy
+    from server.problems import observations
+
+    policy = Policy()
+    assert policy.per_check("cisco.logging") and policy.per_check("aix.errpt")
+    assert not policy.per_check("huawei.fans")
+    result = Result(
+        device="sw",
+        check="cisco.logging",
+        status=Status.CRITICAL,
+        summary="3 messages of severity 0-3",
+        items=[Item("%A-2-X", Status.CRITICAL), Item("%B-3-Y", Status.WARNING)],
+    )
+    grouped = observations(result, per_check=True)
+    assert [(o.fingerprint.item, o.status) for o in grouped] == [("", Status.CRITICAL)]
+    assert len(observations(result)) == 3
+    custom = parse_policy("policy:\n  ticket_per_check: [huawei.*]\n", "server.yaml")
+    assert custom.per_check("huawei.fans") and not custom.per_check("cisco.logging")

@@ -10,6 +10,7 @@ PUBLIC API (mirrors checks.snmp; the transport, poller and CLI call exactly thes
     followup_commands(checks, platform, data) -> tuple[str, ...]
                                                           second round (AIX VGs other than rootvg)
     evaluate_cli_checks(checks, data: CliData, ctx: CheckContext) -> list[Result]
+    SNMP_TWINS, without_snmp_twins(checks, answered)  CLI checks an SNMP check makes redundant
 Each check has `id`, `title`, `level`, `applies_to(platform)`, `commands(platform)` and
 `evaluate(data, ctx) -> Verdict | None` (checks/clidata.py CliCheck), plus
 `required_commands(platform)` and `followup_commands(platform, data)`.
@@ -22,11 +23,19 @@ them in allowlist.py / allowlist.yaml (owned separately).
 
 from __future__ import annotations
 
-from checks.cli.catalog import CliCatalog, commands_of, followup_commands, load_cli_catalog
+from checks.cli.catalog import (
+    SNMP_TWINS,
+    CliCatalog,
+    commands_of,
+    followup_commands,
+    load_cli_catalog,
+    without_snmp_twins,
+)
 from checks.cli.engine import evaluate_cli_check, evaluate_cli_checks
 from checks.cli.parsing import OutputError
 
 __all__ = [
+    "SNMP_TWINS",
     "CliCatalog",
     "OutputError",
     "commands_of",
@@ -34,4 +43,5 @@ __all__ = [
     "evaluate_cli_checks",
     "followup_commands",
     "load_cli_catalog",
+    "without_snmp_twins",
 ]

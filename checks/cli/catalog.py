@@ -13,6 +13,24 @@ from collections.abc import Iterable, Iterator
 
 from checks.clidata import CliCheck, CliData
 
+# CLI checks that read what an SNMP check already reads (the same fans, PSUs, CPU): on a device
+# polled over both, the SNMP check speaks and its CLI twin stays silent, so one failed fan is one
+# finding, not two. The twin still runs when the device has no SNMP or the SNMP check had
+# nothing to say.
+SNMP_TWINS: dict[str, tuple[str, ...]] = {
+    "huawei.cpu_cli": ("huawei.cpu",),
+    "huawei.memory_cli": ("huawei.memory",),
+    "huawei.fans_cli": ("huawei.fans",),
+    "huawei.power_cli": ("huawei.power",),
+    "cisco.environment": ("cisco.fans", "cisco.power", "cisco.temperature"),
+}
+
+
+def without_snmp_twins(checks: list[CliCheck], answered: Iterable[str]) -> list[CliCheck]:
+    """`checks` less those whose SNMP twins all gave a verdict (`answered`: SNMP check ids)."""
+    done = set(answered)
+    return [c for c in checks if not all(t in done for t in SNMP_TWINS.get(c.id, ("",)))]
+
 
 class CliCatalog:
     """All CLI checks, by id."""
