@@ -11,7 +11,7 @@ export PATROL_LAB_V3_AUTH ?= lab-auth-key-0001
 export PATROL_LAB_V3_PRIV ?= lab-priv-key-0001
 export PATROL_LAB_SSH_PASSWORD ?= lab-ssh-password
 
-.PHONY: demo test lint format bench clean install
+.PHONY: demo test lint format bench bench-ssh clean install
 
 # Debian ships venv/ensurepip in a separate package: install it when missing (root or sudo).
 $(BIN)/python:
@@ -61,6 +61,11 @@ bench: $(STAMP)
 	    snmpd snmp prometheus-snmp-exporter; \
 	fi
 	$(BIN)/python -m bench.snmp_sweep
+
+# 100 simulated SSH devices (the lab's CLI simulator): Patrol's sweep against a connection per
+# command; nothing to install beyond the venv. Figures go to docs/benchmarks.md.
+bench-ssh: $(STAMP)
+	$(BIN)/python -m bench.ssh_sweep
 
 clean:
 	rm -rf $(VENV) .pytest_cache var

@@ -351,6 +351,9 @@ class CliSimulator:
                 except OSError:
                     continue
                 conn.setblocking(True)
+                # As sshd does for interactive sessions: without it each small answer waits
+                # for the client's delayed ACK (~40 ms per exchange on Linux).
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 listener.connections += 1
                 thread = threading.Thread(
                     target=self._serve_connection,
