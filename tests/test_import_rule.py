@@ -51,3 +51,31 @@ def test_the_scanner_sees_imports(tmp_path: Path) -> None:
         "def f():\n    import server.api\n    importlib.import_module('lab.cli')\n"
     )
     assert [m for _, m in imported_modules(sample)] == ["os", "agent.snmp", "server.api", "lab.cli"]
+
+
+ROOT = CHECKS.parent
+
+
+def _offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{line}: import {module}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line, module in imported_modules(path)
+        if module.split(".")[0] in forbidden
+    ]
+
+
+def test_agent_and_server_never_import_each_other() -> None:
+    """The engineer's CLI and the agent talk to the server only over HTTP (DESIGN.md)."""
+    assert not _offenders("agent", ("server", "lab")), _offenders("agent", ("server", "lab"))
+    assert not _offenders("server", ("agent", "lab")), _offenders("server", ("agent", "lab"))
+
+
+def test_lab_imports_only_what_describes_devices() -> None:
+    allowed = {"checks.snmpdata"}
+    offenders = [
+        line
+        for line in _offenders("lab", ("agent", "server", "checks"))
+        if line.rsplit("import ", 1)[1] not in allowed
+    ]
+    assert not offenders, offenders
