@@ -213,7 +213,6 @@ class Lab:
     sim: CliSimulator
     inventory_path: Path
     inventory: Inventory
-    known_hosts: Path
 
     def platform(self, name: str) -> str:
         return next(d.platform for d in self.sim.devices if d.name == name)
@@ -273,7 +272,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         with sim:
             (tmp / "known_hosts").write_text("\n".join(sim.known_hosts_lines()) + "\n")
             path = write_inventory(tmp / "inventory.yaml", sim)
-            yield Lab(sim, path, load_inventory(path), tmp / "known_hosts")
+            yield Lab(sim, path, load_inventory(path))
     finally:
         mp.undo()
 
@@ -427,13 +426,13 @@ def test_poll_device_judges_the_healthy_device(lab: Lab, platform: str) -> None:
     name = DEVICE_OF[platform]
     device = lab.inventory.device(name)
     checks = load_cli_catalog().for_platform(platform, device.role)
-    connections = lab.sim.connections(name)
+    connections, start = lab.sim.connections(name), len(lab.sim.command_lines(name))
 
     report, collected = asyncio.run(poll_device(device, NO_SNMP))
 
     if not checks:  # linux: no CLI check, so no session at all
-        assert report.results == [] and collected.cli is None
-        assert lab.sim.connections(name) == connections
+        assert collected.cli is None and not any(r.check.startswith("ssh.") for r in report.results)
+        assert lab.sim.connections(name) == connections and _audit() == []
         return
     assert lab.sim.connections(name) == connections + 1
     assert collected.cli is not None and collected.cli.errors == {}
@@ -457,9 +456,9 @@ def test_poll_device_judges_the_healthy_device(lab: Lab, platform: str) -> None:
         assert result.status is Status.OK, (result.check, result.summary)
         assert all(item.status is Status.OK for item in result.items), result.check
     assert report.status is Status.OK
-    assert [e["command"] for e in _audit(name) if e["command"] in collected.cli.outputs] == list(
-        collected.cli.outputs
-    )
+    sent = SESSION_SETUP.get(platform, []) + list(collected.cli.outputs) + LOGOUT.get(platform, [])
+    assert _audited(name) == sent
+    assert _received_settles_to(lab, name, start, sent) == sent
 
 
 # ---------------------------------------------------------------- refusals
@@ -623,11 +622,14 @@ def test_changed_host_key_is_refused_with_both_fingerprints(
     assert KnownHosts(known).lookup(address, port)[impostor.get_name()] == impostor
 
 
-def test_trusted_key_works_and_patrol_ssh_trust_records_it(lab: Lab, tmp_path: Path) -> None:
+def test_trusted_key_works_and_patrol_ssh_trust_records_it(
+    lab: Lab, tmp_path: Path, auth_attempts: list[str]
+) -> None:
     name = "fz-mh-acc-01"
     known = tmp_path / "known_hosts"
-    # Trusted (the module's known_hosts): works.
+    # Trusted (the module's known_hosts): works, logging in.
     assert _run(lab, name, ["show clock"]).output("show clock")
+    assert auth_attempts == [name]
     # Unknown in a fresh file until `patrol ssh trust --yes` records it.
     runner = CliRunner()
     base = ["--inventory", str(lab.inventory_path), "--known-hosts", str(known)]
