@@ -367,6 +367,12 @@ async def poll_device(
     else:
         head += [r for r in (snmp.reach, ssh.reach) if r is not None]
     report.results[:0] = head
+    if not report.results:
+        # Reached on no transport that has a check for it: say so rather than an empty report.
+        reason = f"no check applies to platform {platform} over the access configured"
+        if device.snmp is None:
+            reason += " (SSH only; add SNMP access for its sensors and interfaces)"
+        report.results.append(_result(device, "config", Status.UNKNOWN, reason))
     report.customer, report.site = device.customer, device.site
     if snmp.data is None:
         report.device.platform = device.platform or snmp.platform
