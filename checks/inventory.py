@@ -34,7 +34,6 @@ import difflib
 import ipaddress
 import os
 import re
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,13 @@ from pathlib import Path
 from checks import yamlnodes as yn
 from checks.metrics import THRESHOLD_KEYS
 from checks.platforms import PLATFORMS
+from checks.secrets import Secret
+from checks.secrets import SecretError as SecretError  # re-exported: transports catch it
+from checks.secrets import file_problem as _file_problem
 from checks.thresholds import Range, RawThreshold, Thresholds, resolve
+from checks.yamlcheck import BAD as _BAD
+from checks.yamlcheck import Issue, IssueError, NodeReader
+from checks.yamlcheck import join as _join
 
 CRITICALITIES = ("high", "medium", "low")
 ZONES = ("urban", "suburban")
@@ -54,83 +59,6 @@ PRIV_ALIASES = {"aes": "aes128"}
 INVENTORY_ENV = "PATROL_INVENTORY"
 # RFC 3414 (USM) passphrases shorter than this are refused by net-snmp and most agents.
 SNMPV3_MIN_KEY_LENGTH = 8
-
-
-class SecretError(Exception):
-    """A secret that cannot be read; the message names where it is referenced, never its value."""
-
-
-def _file_problem(path: str, what: str) -> str | None:
-    """Why a file holding a secret may not be used (missing, not a file, group/world readable)."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        return f"{what} {path} does not exist"
-    except OSError as exc:
-        return f"{what} {path} cannot be read: {(exc.strerror or str(exc)).lower()}"
-    if not stat.S_ISREG(info.st_mode):
-        return f"{what} {path} is not a regular file"
-    mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o077:
-        return (
-            f"{what} {path} is mode {mode:04o}; it must be 0600 (readable by its owner only): "
-            f"chmod 600 {path}"
-        )
-    return None
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A reference to a secret: an environment variable or a file of mode 0600.
-
-    It never holds the value: `reveal()` reads it each time, so neither repr(), str(), pickling
-    nor a log line can leak it.
-    """
-
-    env: str | None = None
-    file: str | None = None
-    where: str = ""  # "inventory.yaml:3: credentials.lab-v2c.community", for error messages
-
-    def reveal(self) -> str:
-        value, problem = self._read()
-        if problem is not None:
-            raise SecretError(f"{self.where}: {problem}" if self.where else problem)
-        return value
-
-    def problem(self) -> str | None:
-        """Why `reveal()` would fail right now, or None; the message never holds the value."""
-        return self._read()[1]
-
-    def _read(self) -> tuple[str, str | None]:
-        if self.env is not None:
-            value = os.environ.get(self.env)
-            if value is None:
-                return "", f"environment variable {self.env} is not set"
-            if not value:
-                return "", f"environment variable {self.env} is empty"
-            return value, None
-        if self.file is not None:
-            problem = _file_problem(self.file, "secrets file")
-            if problem is not None:
-                return "", problem
-            try:
-                text = Path(self.file).read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                return "", f"secrets file {self.file} is not UTF-8 text"
-            except OSError as exc:
-                reason = (exc.strerror or str(exc)).lower()
-                return "", f"secrets file {self.file} cannot be read: {reason}"
-            # Editors end files with a newline; it is never part of a password.
-            value = text.rstrip("\r\n")
-            if not value:
-                return "", f"secrets file {self.file} is empty"
-            return value, None
-        return "", "the secret names neither an environment variable nor a file"
-
-    def __repr__(self) -> str:
-        return f"Secret(env={self.env!r})" if self.env else f"Secret(file={self.file!r})"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -207,23 +135,13 @@ class Customer:
 
 
 @dataclass(frozen=True)
-class InventoryIssue:
-    file: str
-    line: int  # 1-based; 0 when the problem is the file itself (missing, unreadable)
-    path: (
-        str  # dotted field path, e.g. "customers.fzbank.sites.fz-hq.devices.fz-hq-core-01.platform"
-    )
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+class InventoryIssue(Issue):
+    """One problem of an inventory file; path is dotted, e.g.
+    "customers.fzbank.sites.fz-hq.devices.fz-hq-core-01.platform"."""
 
 
-class InventoryError(Exception):
-    def __init__(self, issues: list[InventoryIssue]):
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+class InventoryError(IssueError[InventoryIssue]):
+    pass
 
 
 @dataclass(frozen=True)
@@ -293,7 +211,7 @@ def parse_inventory(
     loader = _Loader(file, base_dir or Path.cwd(), check_secrets)
     inventory = loader.inventory(root)
     if loader.issues:
-        raise InventoryError(sorted(loader.issues, key=lambda issue: issue.line))
+        raise InventoryError(loader.sorted_issues())
     return inventory
 
 
@@ -354,14 +272,8 @@ THRESHOLD_FIELDS = ("warn", "crit")
 MAX_TIMEOUT = 300.0  # seconds; larger values are nearly always milliseconds written by mistake
 MAX_RETRIES = 10
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
-_BAD = object()  # a node that is not a usable scalar (already reported)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 def _one_of(values: Sequence[str]) -> str:
@@ -393,14 +305,13 @@ class _Defaults:
     ssh: dict[str, int | float] = field(default_factory=dict)
 
 
-class _Loader:
+class _Loader(NodeReader[InventoryIssue]):
     """Walks the node tree once, building the model and collecting every issue on the way."""
 
+    issue_type = InventoryIssue
+
     def __init__(self, file: str, base_dir: Path, check_secrets: bool):
-        self.file = file
-        self.base_dir = base_dir
-        self.check_secrets = check_secrets
-        self.issues: list[InventoryIssue] = []
+        super().__init__(file, base_dir, check_secrets=check_secrets)
         # name -> (credential type or None when the type itself is wrong, built credential or
         # None when it has problems); devices referring to a broken one get no second issue.
         self.credentials: dict[str, tuple[str | None, Credential | None]] = {}
@@ -408,13 +319,9 @@ class _Loader:
         self.customer_lines: dict[str, int] = {}
         self.site_lines: dict[str, int] = {}
 
-    def add(self, at: yn.Node | int, path: str, message: str) -> None:
-        line = at if isinstance(at, int) else yn.line(at)
-        self.issues.append(InventoryIssue(self.file, line, path, message))
-
     # --- generic shapes ---
 
-    def fields(
+    def fields(  # type: ignore[override]  # None when not a mapping; required keys reported
         self,
         node: yn.Node,
         path: str,
@@ -422,45 +329,18 @@ class _Loader:
         required: Sequence[str] = (),
     ) -> dict[str, yn.Node] | None:
         """The entries of a mapping with a fixed set of keys; None when it is not a mapping."""
-        if not isinstance(node, yn.MappingNode):
-            self.add(
-                node,
-                path,
-                f"expected a mapping (keys: {', '.join(allowed)}), got {yn.describe(node)}",
-            )
+        entries = self.mapping(node, path, f"a mapping (keys: {', '.join(allowed)})")
+        if entries is None:
             return None
-        entries, problems = yn.entries(node)
-        for problem in problems:
-            self.add(problem.line, _join(path, problem.key), problem.message)
-        found: dict[str, yn.Node] = {}
-        for entry in entries:
-            if entry.key in allowed:
-                found[entry.key] = entry.value
-            else:
-                close = difflib.get_close_matches(entry.key, allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                self.add(
-                    entry.key_node,
-                    _join(path, entry.key),
-                    f"unknown key; {hint}allowed keys: {', '.join(allowed)}",
-                )
+        found = self.known(entries, path, allowed)
         for key in required:
             if key not in found:
                 self.add(node, _join(path, key), "required field is missing")
         return found
 
-    def scalar(self, node: yn.Node, path: str) -> object:
-        """A scalar node's value, or _BAD (a bad tag is reported here, other shapes by callers)."""
-        if not isinstance(node, yn.ScalarNode):
-            return _BAD
-        try:
-            return yn.scalar(node)
-        except ValueError as exc:
-            self.add(node, path, str(exc))
-            return _BAD
-
     def text(self, node: yn.Node, path: str, what: str = "a string") -> str | None:
-        if isinstance(node, yn.ScalarNode) and self.scalar(node, path) is _BAD:
+        """A non-blank string as written (not stripped); a bad tag is reported once."""
+        if isinstance(node, yn.ScalarNode) and self.value(node, path) is _BAD:
             return None
         if isinstance(node, yn.ScalarNode) and node.tag == yn.STR_TAG and node.value.strip():
             return node.value
@@ -489,7 +369,7 @@ class _Loader:
         return value
 
     def integer(self, node: yn.Node, path: str, low: int, high: int, what: str) -> int | None:
-        value = self.scalar(node, path)
+        value = self.value(node, path)
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
             return value
         if value is not _BAD or not isinstance(node, yn.ScalarNode):
@@ -497,7 +377,7 @@ class _Loader:
         return None
 
     def seconds(self, node: yn.Node, path: str) -> float | None:
-        value = self.scalar(node, path)
+        value = self.value(node, path)
         if (
             isinstance(value, int | float)
             and not isinstance(value, bool)
@@ -557,69 +437,11 @@ class _Loader:
 
     # --- secrets and credentials ---
 
-    def path_value(self, text: str) -> str:
-        path = Path(os.path.expanduser(text))
-        return str(path if path.is_absolute() else self.base_dir / path)
-
-    def secret(self, node: yn.Node, path: str) -> Secret | None:
-        expected = "{env: VARIABLE} or {file: path} (a file of mode 0600)"
-        if isinstance(node, yn.ScalarNode) and not yn.is_null(node):
-            # Never echo the value: it is most likely the secret itself.
-            self.add(node, path, f"secrets are never inline: write {expected}")
-            return None
-        if not isinstance(node, yn.MappingNode):
-            self.add(node, path, f"expected {expected}, got {yn.describe(node, reveal=False)}")
-            return None
-        fields = self.fields(node, path, ("env", "file"))
-        if fields is None:
-            return None
-        where = f"{self.file}:{yn.line(node)}: {path}"
-        if ("env" in fields) == ("file" in fields):
-            self.add(node, path, f"expected exactly one of env or file: {expected}")
-            return None
-        if "env" in fields:
-            env_node = fields["env"]
-            if (
-                isinstance(env_node, yn.ScalarNode)
-                and env_node.tag == yn.STR_TAG
-                and _ENV_NAME.fullmatch(env_node.value)
-            ):
-                secret = Secret(env=env_node.value, where=where)
-            else:
-                # Not echoed either: a secret pasted here by mistake must not reach a log.
-                self.add(
-                    env_node,
-                    _join(path, "env"),
-                    "expected an environment variable name (letters, digits and _, "
-                    "not starting with a digit)",
-                )
-                return None
-        else:
-            file_text = self.text(fields["file"], _join(path, "file"), "a file path")
-            if file_text is None:
-                return None
-            secret = Secret(file=self.path_value(file_text), where=where)
-        if self.check_secrets:
-            problem = secret.problem()
-            if problem is not None:
-                self.add(node, path, problem)
-                return None
-        return secret
-
     def credential_section(self, node: yn.Node | None) -> None:
         if node is None:
             return
-        if not isinstance(node, yn.MappingNode):
-            self.add(
-                node,
-                "credentials",
-                f"expected a mapping of credential names to credentials, got {yn.describe(node)}",
-            )
-            return
-        entries, problems = yn.entries(node)
-        for problem in problems:
-            self.add(problem.line, _join("credentials", problem.key), problem.message)
-        for entry in entries:
+        entries = self.mapping(node, "credentials", "a mapping of credential names to credentials")
+        for entry in entries or []:
             before = len(self.issues)
             kind, credential = self.credential(entry.key, entry.value, f"credentials.{entry.key}")
             self.credentials[entry.key] = (
@@ -768,16 +590,9 @@ class _Loader:
         layer: dict[str, dict[str, RawThreshold]] = {}
         if node is None:
             return layer
-        if not isinstance(node, yn.MappingNode):
-            self.add(
-                node,
-                path,
-                f"expected a mapping of metric names to {{warn, crit}}, got {yn.describe(node)}",
-            )
+        entries = self.mapping(node, path, "a mapping of metric names to {warn, crit}")
+        if entries is None:
             return layer
-        entries, problems = yn.entries(node)
-        for problem in problems:
-            self.add(problem.line, _join(path, problem.key), problem.message)
         metrics = sorted(THRESHOLD_KEYS)
         for entry in entries:
             metric_path = _join(path, entry.key)
@@ -798,7 +613,7 @@ class _Loader:
         return layer
 
     def threshold(self, node: yn.Node, path: str) -> RawThreshold | None:
-        value = self.scalar(node, path)
+        value = self.value(node, path)
         if value is _BAD and isinstance(node, yn.ScalarNode):
             return None
         if isinstance(value, bool) or not isinstance(value, int | float | str) or value == "":

@@ -29,15 +29,16 @@ server.notify.parse_notifications, whose secrets are read when a message is sent
 
 from __future__ import annotations
 
-import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from checks import yamlnodes as yn
-from checks.inventory import Secret, SecretError
+from checks.secrets import Secret, SecretError
+from checks.yamlcheck import Issue, IssueError, NodeReader
+from checks.yamlcheck import join as _join
 from server.notify import NotificationsConfig, NotificationsError, parse_notifications
 from server.policy import Policy, PolicyError, policy_from_node
 
@@ -90,21 +91,12 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
-class ConfigIssue:
-    file: str
-    line: int  # 0: the file itself
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+class ConfigIssue(Issue):
+    """One problem of server.yaml; line 0: the file itself."""
 
 
-class ConfigError(Exception):
-    def __init__(self, issues: list[ConfigIssue]):
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+class ConfigError(IssueError[ConfigIssue]):
+    pass
 
 
 def load_config(
@@ -161,7 +153,7 @@ def parse_config(
     env_url = environ.get(DATABASE_ENV)
     env_inventory = environ.get(INVENTORY_ENV)
     if reader.issues:
-        raise ConfigError(sorted(reader.issues, key=lambda i: i.line))
+        raise ConfigError(reader.sorted_issues())
     if env_url:
         config = _replace(config, database_url=env_url)
     if env_inventory:
@@ -169,40 +161,14 @@ def parse_config(
     return config
 
 
-class _Reader:
-    def __init__(self, file: str, base_dir: Path):
-        self.file = file
-        self.base_dir = base_dir
-        self.issues: list[ConfigIssue] = []
+class _Reader(NodeReader[ConfigIssue]):
+    issue_type = ConfigIssue
 
-    def add(self, node: yn.Node | None, path: str, message: str) -> None:
-        line = yn.line(node) if node is not None else 0
-        self.issues.append(ConfigIssue(self.file, line, path, message))
-
-    def fields(self, node: yn.Node, path: str, allowed: tuple[str, ...]) -> dict[str, yn.Node]:
+    def fields(self, node: yn.Node, path: str, allowed: Sequence[str]) -> dict[str, yn.Node]:
+        """A section left empty (`ingest:`) is the defaults."""
         if yn.is_null(node):
             return {}
-        if not isinstance(node, yn.MappingNode):
-            self.add(node, path, f"expected a mapping, got {yn.describe(node)}")
-            return {}
-        entries, problems = yn.entries(node)
-        for problem in problems:
-            self.issues.append(
-                ConfigIssue(self.file, problem.line, _join(path, problem.key), problem.message)
-            )
-        found: dict[str, yn.Node] = {}
-        for entry in entries:
-            if entry.key in allowed:
-                found[entry.key] = entry.value
-                continue
-            close = difflib.get_close_matches(entry.key, allowed, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            self.add(
-                entry.key_node,
-                _join(path, entry.key),
-                f"unknown key; {hint}allowed keys: {', '.join(allowed)}",
-            )
-        return found
+        return super().fields(node, path, allowed)
 
     def number(
         self, node: yn.Node, path: str, low: float, high: float, integer: bool = True
@@ -216,12 +182,6 @@ class _Reader:
             return value
         what = "a whole number" if integer else "a number"
         self.add(node, path, f"expected {what} from {low:g} to {high:g}, got {yn.describe(node)}")
-        return None
-
-    def text(self, node: yn.Node, path: str, what: str) -> str | None:
-        if isinstance(node, yn.ScalarNode) and node.tag == yn.STR_TAG and node.value.strip():
-            return node.value.strip()
-        self.add(node, path, f"expected {what}, got {yn.describe(node)}")
         return None
 
     def secret_text(self, node: yn.Node, path: str, what: str) -> str | None:
@@ -329,7 +289,3 @@ class _Reader:
                 for n in exc.issues:
                     self.issues.append(ConfigIssue(n.file, n.line, n.path, n.message))
         return ServerConfig(**kwargs)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key

@@ -33,19 +33,17 @@ messages carry URLs, query strings and sometimes credentials). docs/notification
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import smtplib
 import socket
 import ssl
 import threading
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import EmailMessage
@@ -58,7 +56,9 @@ import requests
 import yaml
 
 from checks import yamlnodes as yn
-from checks.inventory import Secret, SecretError
+from checks.secrets import Secret, SecretError
+from checks.yamlcheck import Issue, IssueError, NodeReader
+from checks.yamlcheck import join as _join
 from server.problems import from_iso, require_aware
 from server.tickets import Notify
 
@@ -202,21 +202,12 @@ def redact_url(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class NotifyIssue:
-    file: str
-    line: int  # 0 when unknown (a dict rather than YAML text)
-    path: str  # "notifications.roles.engineer[0].webhook"
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+class NotifyIssue(Issue):
+    """One problem of `notifications:`; line 0 when unknown (a dict rather than YAML text)."""
 
 
-class NotificationsError(Exception):
-    def __init__(self, issues: list[NotifyIssue]):
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+class NotificationsError(IssueError[NotifyIssue]):
+    pass
 
 
 NOTIFICATIONS_KEYS = ("smtp", "roles", "retry", "timezone")
@@ -235,16 +226,13 @@ SMTP_KEYS = (
 EMAIL_KEYS = ("email",)
 WEBHOOK_KEYS = ("webhook", "headers", "secret", "timeout", "name", "ca_file", "tls_verify", "proxy")
 RETRY_KEYS = ("max_attempts", "base_s", "max_s")
-SECRET_KEYS = ("env", "file")
 MAX_ATTEMPTS = 100
 _ROLE = re.compile(r"[a-z][a-z0-9_]*")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Deliberately strict: one address, no display name, nothing that could start a second header.
 _ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|password|signature", re.IGNORECASE)
 _HOSTNAME = re.compile(r"[A-Za-z0-9._:\[\]-]+")
-_BAD = object()
 
 
 def parse_notifications(
@@ -272,72 +260,24 @@ def parse_notifications(
         node = yn.compose(yaml.safe_dump(dict(node), sort_keys=False))
         located = False
     base = Path(base_dir) if base_dir is not None else Path(file).absolute().parent
-    reader = _Reader(file, base, located, check_secrets)
+    reader = _Reader(file, base, located=located, check_secrets=check_secrets)
     config = reader.notifications(node, path)
     if reader.issues:
-        raise NotificationsError(sorted(reader.issues, key=lambda issue: issue.line))
+        raise NotificationsError(reader.sorted_issues())
     return config
 
 
-def _join(path: str, key: object) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-class _Reader:
+class _Reader(NodeReader[NotifyIssue]):
     """Walks the `notifications:` node once, building the config and collecting every issue."""
 
-    def __init__(self, file: str, base_dir: Path, located: bool, check_secrets: bool):
-        self.file = file
-        self.base_dir = base_dir
-        self.located = located
-        self.check_secrets = check_secrets
+    issue_type = NotifyIssue
+    inline_secret = "secrets are never written inline"
+
+    def __init__(self, file: str, base_dir: Path, *, located: bool, check_secrets: bool):
+        super().__init__(file, base_dir, located=located, check_secrets=check_secrets)
         self.smtp_given = False  # an smtp section with errors: no second issue per e-mail target
-        self.issues: list[NotifyIssue] = []
 
-    def add(self, at: yn.Node | int, path: str, message: str) -> None:
-        line = at if isinstance(at, int) else yn.line(at)
-        self.issues.append(NotifyIssue(self.file, line if self.located else 0, path, message))
-
-    # --- shapes (the same conventions as server.policy) ---
-
-    def mapping(self, node: yn.Node, path: str) -> list[yn.Entry] | None:
-        if not isinstance(node, yn.MappingNode):
-            self.add(node, path, f"expected a mapping, got {yn.describe(node)}")
-            return None
-        entries, problems = yn.entries(node)
-        for problem in problems:
-            self.add(problem.line, _join(path, problem.key), problem.message)
-        return entries
-
-    def fields(self, node: yn.Node, path: str, allowed: Sequence[str]) -> dict[str, yn.Node]:
-        found: dict[str, yn.Node] = {}
-        for entry in self.mapping(node, path) or []:
-            if entry.key in allowed:
-                found[entry.key] = entry.value
-            else:
-                close = difflib.get_close_matches(entry.key, allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                self.add(
-                    entry.key_node,
-                    _join(path, entry.key),
-                    f"unknown key; {hint}allowed keys: {', '.join(allowed)}",
-                )
-        return found
-
-    def value(self, node: yn.Node, path: str) -> object:
-        if not isinstance(node, yn.ScalarNode):
-            return _BAD
-        try:
-            return yn.scalar(node)
-        except ValueError as exc:
-            self.add(node, path, str(exc))
-            return _BAD
-
-    def text(self, node: yn.Node, path: str, what: str = "a string") -> str | None:
-        if isinstance(node, yn.ScalarNode) and node.tag == yn.STR_TAG and node.value.strip():
-            return node.value.strip()
-        self.add(node, path, f"expected {what}, got {yn.describe(node)}")
-        return None
+    # --- shapes (mapping, fields, value, text, secret: checks.yamlcheck.NodeReader) ---
 
     def boolean(self, node: yn.Node, path: str) -> bool | None:
         value = self.value(node, path)
@@ -363,56 +303,11 @@ class _Reader:
         text = self.text(node, path, f"the path of {what}")
         if text is None:
             return None
-        full = Path(os.path.expanduser(text))
-        full = full if full.is_absolute() else self.base_dir / full
+        full = Path(self.path_value(text))
         if not full.is_file():
             self.add(node, path, f"{what} {full} does not exist")
             return None
         return str(full)
-
-    def secret(self, node: yn.Node, path: str) -> Secret | None:
-        expected = "{env: VARIABLE} or {file: path} (a file of mode 0600)"
-        if isinstance(node, yn.ScalarNode) and not yn.is_null(node):
-            # Never echo the value: it is most likely the secret itself.
-            self.add(node, path, f"secrets are never written inline: write {expected}")
-            return None
-        if not isinstance(node, yn.MappingNode):
-            self.add(node, path, f"expected {expected}, got {yn.describe(node, reveal=False)}")
-            return None
-        found = self.fields(node, path, SECRET_KEYS)
-        if ("env" in found) == ("file" in found):
-            self.add(node, path, f"expected exactly one of env or file: {expected}")
-            return None
-        where = f"{self.file}:{yn.line(node)}: {path}" if self.located else f"{self.file}: {path}"
-        if "env" in found:
-            env = found["env"]
-            if not (
-                isinstance(env, yn.ScalarNode)
-                and env.tag == yn.STR_TAG
-                and _ENV_NAME.fullmatch(env.value)
-            ):
-                # Not echoed either: a secret pasted here by mistake must not reach a log.
-                self.add(
-                    env,
-                    _join(path, "env"),
-                    "expected an environment variable name (letters, digits and _, "
-                    "not starting with a digit)",
-                )
-                return None
-            secret = Secret(env=env.value, where=where)
-        else:
-            text = self.text(found["file"], _join(path, "file"), "a file path")
-            if text is None:
-                return None
-            full = Path(os.path.expanduser(text))
-            full = full if full.is_absolute() else self.base_dir / full
-            secret = Secret(file=str(full), where=where)
-        if self.check_secrets:
-            problem = secret.problem()
-            if problem is not None:
-                self.add(node, path, problem)
-                return None
-        return secret
 
     # --- sections ---
 

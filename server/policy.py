@@ -22,9 +22,8 @@ at once with its line.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
@@ -33,6 +32,8 @@ from pathlib import Path
 from checks import yamlnodes as yn
 from checks.inventory import CRITICALITIES, ZONES
 from checks.status import Status
+from checks.yamlcheck import Issue, IssueError, NodeReader
+from checks.yamlcheck import join as _join
 
 LEVELS = (1, 2, 3, 4)
 LEVEL_NAMES = {1: "critical", 2: "major", 3: "minor", 4: "advisory"}
@@ -335,21 +336,12 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class PolicyIssue:
-    file: str
-    line: int
-    path: str  # "policy.deadlines.urban.1.onsite"
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+class PolicyIssue(Issue):
+    """One problem of the `policy:` section; path like "policy.deadlines.urban.1.onsite"."""
 
 
-class PolicyError(Exception):
-    def __init__(self, issues: list[PolicyIssue]):
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+class PolicyError(IssueError[PolicyIssue]):
+    pass
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -390,7 +382,7 @@ def policy_from_node(node: yn.Node | None, file: str, path: str = "policy") -> P
     reader = _Reader(file)
     policy = reader.policy(node, path)
     if reader.issues:
-        raise PolicyError(sorted(reader.issues, key=lambda issue: issue.line))
+        raise PolicyError(reader.sorted_issues())
     return policy
 
 
@@ -414,60 +406,14 @@ CHARGES_KEYS = ("base_fee", "currency")
 WINDOW_KEYS = ("customer", "site", "device", "start", "end", "reason")
 MAX_DAMPING = 100
 _ROLE = re.compile(r"[a-z][a-z0-9_]*")
-_BAD = object()
 
 
-def _join(path: str, key: object) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-class _Reader:
+class _Reader(NodeReader[PolicyIssue]):
     """Walks the `policy:` node once, building the Policy and collecting every issue."""
 
-    def __init__(self, file: str):
-        self.file = file
-        self.issues: list[PolicyIssue] = []
+    issue_type = PolicyIssue
 
-    def add(self, at: yn.Node | int, path: str, message: str) -> None:
-        line = at if isinstance(at, int) else yn.line(at)
-        self.issues.append(PolicyIssue(self.file, line, path, message))
-
-    # --- shapes ---
-
-    def mapping(self, node: yn.Node, path: str) -> list[yn.Entry] | None:
-        if not isinstance(node, yn.MappingNode):
-            self.add(node, path, f"expected a mapping, got {yn.describe(node)}")
-            return None
-        entries, problems = yn.entries(node)
-        for problem in problems:
-            self.add(problem.line, _join(path, problem.key), problem.message)
-        return entries
-
-    def fields(self, node: yn.Node, path: str, allowed: Sequence[str]) -> dict[str, yn.Node]:
-        """A mapping with a fixed set of keys; unknown keys are reported with a suggestion."""
-        entries = self.mapping(node, path)
-        found: dict[str, yn.Node] = {}
-        for entry in entries or []:
-            if entry.key in allowed:
-                found[entry.key] = entry.value
-            else:
-                close = difflib.get_close_matches(entry.key, allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                self.add(
-                    entry.key_node,
-                    _join(path, entry.key),
-                    f"unknown key; {hint}allowed keys: {', '.join(allowed)}",
-                )
-        return found
-
-    def value(self, node: yn.Node, path: str) -> object:
-        if not isinstance(node, yn.ScalarNode):
-            return _BAD
-        try:
-            return yn.scalar(node)
-        except ValueError as exc:
-            self.add(node, path, str(exc))
-            return None
+    # --- shapes (mapping, fields, value, text: checks.yamlcheck.NodeReader) ---
 
     def integer(self, node: yn.Node, path: str, low: int, high: int, what: str) -> int | None:
         value = self.value(node, path)
@@ -478,12 +424,6 @@ class _Reader:
 
     def level(self, node: yn.Node, path: str) -> int | None:
         return self.integer(node, path, 1, 4, "a fault level")
-
-    def text(self, node: yn.Node, path: str, what: str = "a string") -> str | None:
-        if isinstance(node, yn.ScalarNode) and node.tag == yn.STR_TAG and node.value.strip():
-            return node.value.strip()
-        self.add(node, path, f"expected {what}, got {yn.describe(node)}")
-        return None
 
     def duration(self, node: yn.Node, path: str, allow_none: bool = False) -> timedelta | None:
         if allow_none and (
