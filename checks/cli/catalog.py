@@ -9,9 +9,10 @@ derive from the first round's outputs (AIX volume groups other than rootvg).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from checks.clidata import CliCheck, CliData
+from checks.engine import CheckIndex
 
 # CLI checks that read what an SNMP check already reads (the same fans, PSUs, CPU): on a device
 # polled over both, the SNMP check speaks and its CLI twin stays silent, so one failed fan is one
@@ -32,51 +33,13 @@ def without_snmp_twins(checks: list[CliCheck], answered: Iterable[str]) -> list[
     return [c for c in checks if not all(t in done for t in SNMP_TWINS.get(c.id, ("",)))]
 
 
-class CliCatalog:
+class CliCatalog(CheckIndex[CliCheck]):
     """All CLI checks, by id."""
 
-    def __init__(self, checks: Iterable[CliCheck]):
-        by_id: dict[str, CliCheck] = {}
-        for check in checks:
-            if check.id in by_id:
-                raise ValueError(f"duplicate CLI check id {check.id!r}")
-            by_id[check.id] = check
-        self._checks = by_id
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(self._checks)
-
-    def get(self, check_id: str) -> CliCheck:
-        try:
-            return self._checks[check_id]
-        except KeyError:
-            raise KeyError(
-                f"unknown CLI check {check_id!r} (known: {', '.join(self._checks)})"
-            ) from None
-
-    def for_platform(self, platform: str, role: str | None = None) -> list[CliCheck]:
-        out = []
-        for check in self._checks.values():
-            if not check.applies_to(platform):
-                continue
-            roles = getattr(check, "roles", frozenset())
-            if roles and role not in roles:
-                continue
-            out.append(check)
-        return out
+    what = "CLI check"
 
     def commands_for(self, platform: str, role: str | None = None) -> tuple[str, ...]:
         return commands_of(self.for_platform(platform, role), platform)
-
-    def __iter__(self) -> Iterator[CliCheck]:
-        return iter(self._checks.values())
-
-    def __len__(self) -> int:
-        return len(self._checks)
-
-    def __contains__(self, check_id: object) -> bool:
-        return check_id in self._checks
 
 
 def commands_of(checks: Iterable[CliCheck], platform: str) -> tuple[str, ...]:

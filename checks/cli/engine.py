@@ -8,18 +8,18 @@
 - A check returning None does not apply to this device: no Result.
 Results are stamped with device, check id, ctx.now, the evaluation's duration and the level
 (the Verdict's, else the check's declared `level` when the result is WARNING or CRITICAL).
+The running itself is checks/engine.py's, shared with the SNMP checks.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
-from checks.check import CheckContext, Verdict
+from checks.check import CheckContext
 from checks.cli.parsing import OutputError
 from checks.clidata import CliCheck, CliData
+from checks.engine import evaluate, evaluate_all
 from checks.result import Result
-from checks.status import Status
 
 
 def required_commands(check: CliCheck, platform: str) -> tuple[str, ...]:
@@ -37,38 +37,20 @@ def collection_error(check: CliCheck, data: CliData, platform: str) -> str | Non
 
 
 def evaluate_cli_check(check: CliCheck, data: CliData, ctx: CheckContext) -> Result | None:
-    started = time.perf_counter()
-    verdict: Verdict | None
-    error = collection_error(check, data, ctx.platform)
-    if error is not None:
-        verdict = Verdict(Status.UNKNOWN, error)
-    else:
-        try:
-            verdict = check.evaluate(data, ctx)
-        except OutputError as exc:
-            verdict = Verdict(
-                Status.UNKNOWN, str(exc) if exc.command else _first_command(check, ctx, exc)
-            )
-        except Exception as exc:  # a bug or garbage we did not foresee: a finding, not a crash
-            verdict = Verdict(
-                Status.UNKNOWN, f"cannot evaluate {check.id}: {type(exc).__name__}: {exc}"
-            )
-    if verdict is None:
-        return None
-    level = verdict.level
-    if level is None and verdict.status in (Status.WARNING, Status.CRITICAL):
-        level = getattr(check, "level", None)
-    return Result(
-        device=ctx.device,
-        check=check.id,
-        status=verdict.status,
-        summary=verdict.summary,
-        metrics=verdict.metrics,
-        items=verdict.items,
-        observed_at=ctx.now,
-        duration_ms=(time.perf_counter() - started) * 1000.0,
-        level=level,
+    return evaluate(
+        check,
+        data,
+        ctx,
+        collection_error=lambda: collection_error(check, data, ctx.platform),
+        explain=lambda exc: _explain(check, ctx, exc),
+        fallback_level=getattr(check, "level", None),
     )
+
+
+def _explain(check: CliCheck, ctx: CheckContext, exc: Exception) -> str | None:
+    if not isinstance(exc, OutputError):
+        return None
+    return str(exc) if exc.command else _first_command(check, ctx, exc)
 
 
 def _first_command(check: CliCheck, ctx: CheckContext, exc: OutputError) -> str:
@@ -82,9 +64,4 @@ def evaluate_cli_checks(
     checks: Iterable[CliCheck], data: CliData, ctx: CheckContext
 ) -> list[Result]:
     """One Result per applicable check, in the order given."""
-    results = []
-    for check in checks:
-        result = evaluate_cli_check(check, data, ctx)
-        if result is not None:
-            results.append(result)
-    return results
+    return evaluate_all(checks, lambda check: evaluate_cli_check(check, data, ctx))

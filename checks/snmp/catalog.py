@@ -8,13 +8,14 @@ so a typo in a YAML file stops the program at start-up rather than hiding a chec
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from checks.check import SnmpCheck
+from checks.engine import CheckIndex
 from checks.snmp.common import CheckDefinitionError
 from checks.snmp.declared import build_check
 
@@ -40,48 +41,13 @@ class CatalogError(ValueError):
     """A catalog file that cannot be used; the message names file, line and field."""
 
 
-class Catalog:
+class Catalog(CheckIndex[SnmpCheck]):
     """All SNMP checks, by id, and which apply to a platform (and role)."""
 
-    def __init__(self, checks: Iterable[SnmpCheck]):
-        by_id: dict[str, SnmpCheck] = {}
-        for check in checks:
-            if check.id in by_id:
-                raise CatalogError(f"duplicate check id {check.id!r}")
-            by_id[check.id] = check
-        self._checks = dict(sorted(by_id.items(), key=lambda kv: _order(kv[0])))
+    duplicate_error = CatalogError
 
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(self._checks)
-
-    def get(self, check_id: str) -> SnmpCheck:
-        try:
-            return self._checks[check_id]
-        except KeyError:
-            raise KeyError(
-                f"unknown check {check_id!r} (known: {', '.join(self._checks)})"
-            ) from None
-
-    def for_platform(self, platform: str, role: str | None = None) -> list[SnmpCheck]:
-        out = []
-        for check in self._checks.values():
-            if not check.applies_to(platform):
-                continue
-            roles = getattr(check, "roles", frozenset())
-            if roles and role not in roles:
-                continue
-            out.append(check)
-        return out
-
-    def __iter__(self) -> Iterator[SnmpCheck]:
-        return iter(self._checks.values())
-
-    def __len__(self) -> int:
-        return len(self._checks)
-
-    def __contains__(self, check_id: object) -> bool:
-        return check_id in self._checks
+    def ordered(self, by_id: dict[str, SnmpCheck]) -> dict[str, SnmpCheck]:
+        return dict(sorted(by_id.items(), key=lambda kv: _order(kv[0])))
 
 
 def _order(check_id: str) -> tuple[int, int, str]:
