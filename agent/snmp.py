@@ -39,19 +39,12 @@ from typing import TYPE_CHECKING, Any
 
 from agent import snmp_ber
 from checks.snmpdata import (
-    COUNTER32,
-    COUNTER64,
     END_OF_MIB_VIEW,
-    GAUGE32,
-    INTEGER,
     IP_ADDRESS,
-    NO_SUCH_INSTANCE,
-    NO_SUCH_OBJECT,
-    NULL,
+    NUMERIC_TAGS,
     OBJECT_ID,
     OCTET_STRING,
     OPAQUE,
-    TIMETICKS,
     SnmpData,
     SnmpPlan,
     SnmpValue,
@@ -720,7 +713,7 @@ def from_pysnmp(value: Any) -> SnmpValue:
     """A pysnmp (pyasn1) value as an SnmpValue, by its outermost BER tag."""
     outer = value.tagSet[-1]
     tag = outer.tagClass | outer.tagId
-    if tag in (INTEGER, COUNTER32, GAUGE32, TIMETICKS, COUNTER64):
+    if tag in NUMERIC_TAGS:
         return SnmpValue(tag, int(value))
     if tag in (OCTET_STRING, OPAQUE):
         return SnmpValue(tag, value.asOctets())
@@ -728,6 +721,6 @@ def from_pysnmp(value: Any) -> SnmpValue:
         return SnmpValue(tag, ".".join(map(str, value)))
     if tag == IP_ADDRESS:
         return SnmpValue(tag, ".".join(map(str, value.asNumbers())))
-    if tag in (NULL, NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW):
+    if tag in snmp_ber.NONE_TAGS:
         return SnmpValue(tag, None)
     return SnmpValue(OCTET_STRING, bytes(value.asOctets()) if hasattr(value, "asOctets") else b"")

@@ -17,12 +17,10 @@ from collections.abc import Sequence
 from checks.snmpdata import (
     COUNTER32,
     COUNTER64,
-    END_OF_MIB_VIEW,
+    EXCEPTION_TAGS,
     GAUGE32,
     INTEGER,
     IP_ADDRESS,
-    NO_SUCH_INSTANCE,
-    NO_SUCH_OBJECT,
     NULL,
     OBJECT_ID,
     OCTET_STRING,
@@ -40,7 +38,8 @@ REPORT = 0xA8
 
 _SEQUENCE = 0x30
 _UNSIGNED_TAGS = frozenset({COUNTER32, GAUGE32, TIMETICKS, COUNTER64})
-_NONE_TAGS = frozenset({NULL, NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW})
+# Tags whose value is empty: NULL and the SNMPv2 exceptions (agent/snmp.py decodes by it too).
+NONE_TAGS = EXCEPTION_TAGS | {NULL}
 _NULL_VALUE = b"\x05\x00"
 
 # Decoded OIDs by their BER content: a sweep reads the same ifTable OIDs from every device, so
@@ -274,7 +273,7 @@ def _decode_response(data: bytes) -> Response:
             value = SnmpValue(tag, int.from_bytes(data[v_start:v_end], "big"))
         elif tag in (OCTET_STRING, OPAQUE):
             value = SnmpValue(tag, data[v_start:v_end])
-        elif tag in _NONE_TAGS:
+        elif tag in NONE_TAGS:
             value = SnmpValue(tag, None)
         elif tag == OBJECT_ID:
             value = SnmpValue(tag, decode_oid(data[v_start:v_end])[0])
