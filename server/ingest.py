@@ -106,27 +106,27 @@ class Ingestor:
         return report
 
     def _store(self, conn: Connection, batch: list[Result], now: datetime) -> list[Result]:
-        inserted: set[str] = set()
-        for part in storage.chunks(batch):
-            rows = [
-                {
-                    "id": r.id,
-                    "device": r.device,
-                    "check": r.check,
-                    "status": r.status.value,
-                    "observed_at": r.observed_at,
-                    "received_at": now,
-                    "payload": r.to_dict(),
-                }
-                for r in part
-            ]
-            query = (
-                storage.insert_for(conn, results)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["id"])
-                .returning(results.c.id)
-            )
-            inserted.update(conn.execute(query).scalars())
+        rows = [
+            {
+                "id": r.id,
+                "device": r.device,
+                "check": r.check,
+                "status": r.status.value,
+                "observed_at": r.observed_at,
+                "received_at": now,
+                "payload": r.to_dict(),
+            }
+            for r in batch
+        ]
+        # One statement compiled once and cached, executed for many parameter sets: SQLAlchemy
+        # sends it as multi-row INSERTs ("insertmanyvalues") and gathers RETURNING. A statement
+        # built with .values(rows) would be compiled anew for every batch (most of its cost).
+        query = (
+            storage.insert_for(conn, results)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(results.c.id)
+        )
+        inserted = set(conn.execute(query, rows).scalars()) if rows else set()
         return [r for r in batch if r.id in inserted]
 
     def _update_latest(self, conn: Connection, stored: list[Result]) -> None:
@@ -147,22 +147,22 @@ class Ingestor:
             }
             for r in sorted(newest.values(), key=lambda r: (r.device, r.check))
         ]
-        for part in storage.chunks(rows):
-            insert = storage.insert_for(conn, latest_checks).values(list(part))
-            excluded = insert.excluded
-            conn.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["device", "check"],
-                    set_={
-                        "status": excluded.status,
-                        "summary": excluded.summary,
-                        "observed_at": excluded.observed_at,
-                        "result_id": excluded.result_id,
-                        "items": excluded["items"],
-                    },
-                    where=latest_checks.c.observed_at <= excluded.observed_at,
-                )
-            )
+        insert = storage.insert_for(conn, latest_checks)
+        excluded = insert.excluded
+        conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=["device", "check"],
+                set_={
+                    "status": excluded.status,
+                    "summary": excluded.summary,
+                    "observed_at": excluded.observed_at,
+                    "result_id": excluded.result_id,
+                    "items": excluded["items"],
+                },
+                where=latest_checks.c.observed_at <= excluded.observed_at,
+            ),
+            rows,
+        )
 
     def _faults(
         self, conn: Connection, stored: list[Result], now: datetime, report: IngestReport
@@ -173,8 +173,9 @@ class Ingestor:
         ordered = sorted(
             stored, key=lambda r: (not is_reachability(r.check), r.observed_at, r.device)
         )
+        per_check = {check: self.policy.per_check(check) for check in {r.check for r in stored}}
         pending: list[Observation] = [
-            o for r in ordered for o in observations(r, per_check=self.policy.per_check(r.check))
+            o for r in ordered for o in observations(r, per_check=per_check[r.check])
         ]
         devices = sorted({r.device for r in stored})
 
@@ -190,10 +191,9 @@ class Ingestor:
                 tickets.setdefault(ticket.id, ticket)
         loaded: dict[str, Ticket] = dict(tickets)
 
-        unreachable = storage.stored_unreachable(
-            conn, [d for d in devices if d not in unreachable_in(stored)]
-        )
-        unreachable.update(unreachable_in(stored))
+        in_batch = unreachable_in(stored)
+        unreachable = storage.stored_unreachable(conn, [d for d in devices if d not in in_batch])
+        unreachable.update(in_batch)
         contexts = {}
         for device in devices:
             context = self.directory.context(device, unreachable=unreachable.get(device, False))

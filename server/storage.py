@@ -276,18 +276,16 @@ def load_problem_states(
     wanted = sorted(set(fingerprints))
     out: dict[Fingerprint, ProblemState] = {}
     key = sa.tuple_(problem_states.c.device, problem_states.c.check, problem_states.c.item)
+    if create and wanted:
+        # executemany of one cached statement (not .values(rows), compiled anew each time).
+        conn.execute(
+            insert_for(conn, problem_states).on_conflict_do_nothing(),
+            [
+                {"device": f.device, "check": f.check, "item": f.item, "last_summary": ""}
+                for f in wanted
+            ],
+        )
     for part in chunks(wanted):
-        if create:
-            conn.execute(
-                insert_for(conn, problem_states)
-                .values(
-                    [
-                        {"device": f.device, "check": f.check, "item": f.item, "last_summary": ""}
-                        for f in part
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
         query = (
             sa.select(problem_states)
             .where(key.in_([(f.device, f.check, f.item) for f in part]))
