@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 
 from agent import cli_ssh
-from agent.cli_inventory import inventory_app
+from agent.cli_inventory import InventoryOpt, inventory_app
 from agent.cli_tickets import tickets_app
 
 if TYPE_CHECKING:
@@ -48,15 +48,6 @@ err = Console(stderr=True, highlight=False)
 EXIT_UNKNOWN = 3
 EXIT_USAGE = 2
 
-InventoryOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--inventory",
-        "-i",
-        help="inventory.yaml to use (default: $PATROL_INVENTORY, else ./inventory.yaml).",
-        show_default=False,
-    ),
-]
 CheckOpt = Annotated[
     list[str] | None,
     typer.Option(

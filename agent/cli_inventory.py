@@ -33,6 +33,16 @@ inventory_app = typer.Typer(
     add_completion=False,
 )
 
+# The --inventory option of every command that reads one (patrol diagnose, sweep, ssh, ...).
+InventoryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--inventory",
+        "-i",
+        help="inventory.yaml to use (default: $PATROL_INVENTORY, else ./inventory.yaml).",
+        show_default=False,
+    ),
+]
 FileArg = Annotated[
     Path | None,
     typer.Argument(

@@ -33,6 +33,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agent.cli_inventory import InventoryOpt
+
 if TYPE_CHECKING:
     from checks.inventory import Device, Inventory
 
@@ -44,15 +46,6 @@ EXIT_FAILED = 3
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-InventoryOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--inventory",
-        "-i",
-        help="inventory.yaml to use (default: $PATROL_INVENTORY, else ./inventory.yaml).",
-        show_default=False,
-    ),
-]
 KnownHostsOpt = Annotated[
     Path | None,
     typer.Option(
