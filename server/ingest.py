@@ -39,7 +39,7 @@ from server import faults, storage
 from server.clock import Clock
 from server.db import Database
 from server.directory import Directory
-from server.models import latest_checks, results
+from server.models import results
 from server.policy import Policy, is_reachability
 from server.problems import Fingerprint, Observation, ProblemState, observations, unreachable_in
 from server.tickets import Notify, Ticket
@@ -118,15 +118,7 @@ class Ingestor:
             }
             for r in batch
         ]
-        # One statement compiled once and cached, executed for many parameter sets: SQLAlchemy
-        # sends it as multi-row INSERTs ("insertmanyvalues") and gathers RETURNING. A statement
-        # built with .values(rows) would be compiled anew for every batch (most of its cost).
-        query = (
-            storage.insert_for(conn, results)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(results.c.id)
-        )
-        inserted = set(conn.execute(query, rows).scalars()) if rows else set()
+        inserted = storage.insert_results(conn, rows)
         return [r for r in batch if r.id in inserted]
 
     def _update_latest(self, conn: Connection, stored: list[Result]) -> None:
@@ -147,22 +139,7 @@ class Ingestor:
             }
             for r in sorted(newest.values(), key=lambda r: (r.device, r.check))
         ]
-        insert = storage.insert_for(conn, latest_checks)
-        excluded = insert.excluded
-        conn.execute(
-            insert.on_conflict_do_update(
-                index_elements=["device", "check"],
-                set_={
-                    "status": excluded.status,
-                    "summary": excluded.summary,
-                    "observed_at": excluded.observed_at,
-                    "result_id": excluded.result_id,
-                    "items": excluded["items"],
-                },
-                where=latest_checks.c.observed_at <= excluded.observed_at,
-            ),
-            rows,
-        )
+        storage.upsert_latest_checks(conn, rows)
 
     def _faults(
         self, conn: Connection, stored: list[Result], now: datetime, report: IngestReport

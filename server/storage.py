@@ -20,6 +20,7 @@ Every function runs inside the caller's transaction (a Connection); none commits
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -34,8 +35,10 @@ from server.db import Conflict
 from server.models import (
     TICKET_NUMBER_SEQUENCE,
     id_counters,
+    latest_checks,
     outbox,
     problem_states,
+    results,
     ticket_events,
     tickets,
 )
@@ -264,6 +267,206 @@ def _state_values(state: ProblemState) -> dict[str, Any]:
     }
 
 
+# --- bulk statements --------------------------------------------------------------------------
+#
+# A batch touches thousands of rows. They are bound as ONE parameter, a JSON array of rows
+# (serialised by the C encoder), and unpacked by the database (PostgreSQL: json_array_elements,
+# SQLite: json_each): each statement stays short and constant, so the driver parses (and
+# PostgreSQL plans) it once, and the per-row work is the database's. `IN ((a, b, c), ...)`
+# with thousands of rows or a multi-row VALUES is new SQL every time (parsed, compiled and its
+# parameters processed one by one in Python), and so are PostgreSQL arrays of text (escaped in
+# Python by the driver).
+#
+# Column kinds: "text", "integer", "timestamptz" (the value already in its stored form, see
+# _time_binder) and "json" (the value already serialised: a JSON string inside the JSON row,
+# so that SQLite keeps its exact text and PostgreSQL parses it once).
+
+_STATE_KEY = (("device", "text"), ("check", "text"), ("item", "text"))
+_STATE_VALUES = (
+    ("consecutive", "integer"),
+    ("last_status", "text"),
+    ("last_summary", "text"),
+    ("last_seen_at", "timestamptz"),
+    ("failing_since", "timestamptz"),
+    ("ok_since", "timestamptz"),
+    ("ticket_id", "text"),
+)
+_PG_FIELD = {
+    "text": "v->>{i}",
+    "integer": "CAST(v->>{i} AS integer)",
+    "timestamptz": "CAST(v->>{i} AS timestamptz)",
+    "json": "CAST(v->>{i} AS jsonb)",
+}
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def bulk_supported(conn: Connection) -> bool:
+    """PostgreSQL, or SQLite with row values, UPDATE ... FROM and JSON built in (3.38+; Debian
+    12 has 3.40): otherwise the portable statements below are used."""
+    if conn.dialect.name == "postgresql":
+        return True
+    import sqlite3
+
+    return conn.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 38)
+
+
+def bulk_source(
+    conn: Connection,
+    alias: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+) -> tuple[str, dict[str, Any]]:
+    """SQL for a derived table `alias(columns...)` holding `rows` (tuples in the order of
+    `columns`, (name, kind) pairs), and its one parameter."""
+    if conn.dialect.name == "postgresql":
+        fields = ", ".join(
+            f"{_PG_FIELD[kind].format(i=i)} AS {_q(name)}" for i, (name, kind) in enumerate(columns)
+        )
+        source = f"(SELECT {fields} FROM json_array_elements(CAST(:{alias} AS json)) AS e(v))"
+    else:
+        fields = ", ".join(
+            f"json_extract(value, '$[{i}]') AS {_q(name)}" for i, (name, _) in enumerate(columns)
+        )
+        source = f"(SELECT {fields} FROM json_each(:{alias}))"
+    return f"{source} AS {alias}", {alias: json.dumps(rows, separators=(",", ":"))}
+
+
+_RESULT_COLUMNS = (
+    ("id", "text"),
+    ("device", "text"),
+    ("check", "text"),
+    ("status", "text"),
+    ("observed_at", "timestamptz"),
+    ("received_at", "timestamptz"),
+    ("payload", "json"),
+)
+_LATEST_COLUMNS = (
+    ("device", "text"),
+    ("check", "text"),
+    ("status", "text"),
+    ("summary", "text"),
+    ("observed_at", "timestamptz"),
+    ("result_id", "text"),
+    ("items", "json"),
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def insert_results(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    """INSERT the results rows (the `results` columns) ON CONFLICT (id) DO NOTHING: the ids
+    actually inserted (the others were stored already)."""
+    if not rows:
+        return set()
+    if conn.dialect.name == "postgresql":  # (SQLite: no faster in bulk)
+        time = _time_binder(conn)
+        source, params = bulk_source(
+            conn,
+            "r",
+            _RESULT_COLUMNS,
+            [
+                (
+                    r["id"],
+                    r["device"],
+                    r["check"],
+                    r["status"],
+                    time(r["observed_at"]),
+                    time(r["received_at"]),
+                    _dumps(r["payload"]),
+                )
+                for r in rows
+            ],
+        )
+        names = ", ".join(_q(name) for name, _ in _RESULT_COLUMNS)
+        query = sa.text(
+            f"INSERT INTO results ({names}) SELECT {names} FROM {source} "
+            "ON CONFLICT (id) DO NOTHING RETURNING id"
+        )
+        return set(conn.execute(query, params).scalars())
+    # One cached statement, many parameter sets (insertmanyvalues).
+    query = (
+        insert_for(conn, results)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(results.c.id)
+    )
+    return set(conn.execute(query, list(rows)).scalars())
+
+
+def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Each row (the `latest_checks` columns, one per (device, check)) replaces the stored one
+    unless that one was observed later."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":  # (SQLite: no faster in bulk)
+        time = _time_binder(conn)
+        source, params = bulk_source(
+            conn,
+            "l",
+            _LATEST_COLUMNS,
+            [
+                (
+                    r["device"],
+                    r["check"],
+                    r["status"],
+                    r["summary"],
+                    time(r["observed_at"]),
+                    r["result_id"],
+                    _dumps(r["items"]),
+                )
+                for r in rows
+            ],
+        )
+        names = ", ".join(_q(name) for name, _ in _LATEST_COLUMNS)
+        updates = ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n, _ in _LATEST_COLUMNS[2:])
+        conn.execute(
+            sa.text(
+                f"INSERT INTO latest_checks ({names}) SELECT {names} FROM {source} "
+                f'ON CONFLICT (device, "check") DO UPDATE SET {updates} '
+                "WHERE latest_checks.observed_at <= excluded.observed_at"
+            ),
+            params,
+        )
+        return
+    insert = insert_for(conn, latest_checks)
+    excluded = insert.excluded
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=["device", "check"],
+            set_={
+                "status": excluded.status,
+                "summary": excluded.summary,
+                "observed_at": excluded.observed_at,
+                "result_id": excluded.result_id,
+                "items": excluded["items"],
+            },
+            where=latest_checks.c.observed_at <= excluded.observed_at,
+        ),
+        list(rows),
+    )
+
+
+def _iso_aware(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} cannot be stored (UTC is required)")
+    return value.isoformat()
+
+
+def _time_binder(conn: Connection) -> Any:
+    """datetime -> its text in a bulk row (SQLite: the text SQLAlchemy writes, so that text
+    order stays time order; PostgreSQL: ISO 8601 with the offset, parsed as timestamptz)."""
+    if conn.dialect.name == "postgresql":
+        return _iso_aware
+    column_type = problem_states.c.last_seen_at.type
+    process = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    assert process is not None
+    return process
+
+
 def load_problem_states(
     conn: Connection,
     fingerprints: Iterable[Fingerprint],
@@ -274,9 +477,13 @@ def load_problem_states(
     """The states of these problems; `create` inserts the missing ones first (so that they can
     be locked too), `lock` takes their row locks in a fixed (sorted) order."""
     wanted = sorted(set(fingerprints))
+    if not wanted:
+        return {}
+    if bulk_supported(conn):
+        return _load_problem_states_bulk(conn, wanted, lock=lock, create=create)
     out: dict[Fingerprint, ProblemState] = {}
     key = sa.tuple_(problem_states.c.device, problem_states.c.check, problem_states.c.item)
-    if create and wanted:
+    if create:
         # executemany of one cached statement (not .values(rows), compiled anew each time).
         conn.execute(
             insert_for(conn, problem_states).on_conflict_do_nothing(),
@@ -299,7 +506,39 @@ def load_problem_states(
     return out
 
 
+def _load_problem_states_bulk(
+    conn: Connection, wanted: list[Fingerprint], *, lock: bool, create: bool
+) -> dict[Fingerprint, ProblemState]:
+    keys = [(f.device, f.check, f.item) for f in wanted]
+    source, params = bulk_source(conn, "k", _STATE_KEY, keys)
+    if create:
+        conn.execute(
+            sa.text(
+                'INSERT INTO problem_states (device, "check", item, last_summary) '
+                f"SELECT k.device, k.\"check\", k.item, '' FROM {source} "
+                # WHERE true: SQLite would read ON CONFLICT as a join constraint without it.
+                'WHERE true ORDER BY k.device, k."check", k.item ON CONFLICT DO NOTHING'
+            ),
+            params,
+        )
+    columns = ", ".join(f"p.{_q(c.name)}" for c in problem_states.columns)
+    query = sa.text(
+        f"SELECT {columns} FROM problem_states AS p JOIN {source} "
+        'ON p.device = k.device AND p."check" = k."check" AND p.item = k.item '
+        'ORDER BY p.device, p."check", p.item'
+        + (" FOR UPDATE OF p" if lock and conn.dialect.name == "postgresql" else "")
+    ).columns(*problem_states.columns)
+    out: dict[Fingerprint, ProblemState] = {}
+    for row in conn.execute(query, params):
+        state = _state_from_row(row)
+        out[state.fingerprint] = state
+    return out
+
+
 def save_problem_states(conn: Connection, states: Iterable[ProblemState]) -> None:
+    if bulk_supported(conn):
+        _save_problem_states_bulk(conn, list(states))
+        return
     rows = [
         {
             "b_device": s.device,
@@ -320,6 +559,37 @@ def save_problem_states(conn: Connection, states: Iterable[ProblemState]) -> Non
         )
         .values({k: sa.bindparam(k) for k in _state_values(ProblemState("", ""))}),
         rows,
+    )
+
+
+def _save_problem_states_bulk(conn: Connection, states: list[ProblemState]) -> None:
+    if not states:
+        return
+    time = _time_binder(conn)
+    rows = [
+        (
+            s.device,
+            s.check,
+            s.item,
+            s.consecutive,
+            s.last_status.value if s.last_status else None,
+            s.last_summary,
+            None if s.last_seen_at is None else time(s.last_seen_at),
+            None if s.failing_since is None else time(s.failing_since),
+            None if s.ok_since is None else time(s.ok_since),
+            s.ticket_id,
+        )
+        for s in states
+    ]
+    source, params = bulk_source(conn, "u", _STATE_KEY + _STATE_VALUES, rows)
+    assignments = ", ".join(f"{_q(name)} = u.{_q(name)}" for name, _ in _STATE_VALUES)
+    conn.execute(
+        sa.text(
+            f"UPDATE problem_states SET {assignments} FROM {source} "
+            'WHERE problem_states.device = u.device AND problem_states."check" = u."check" '
+            "AND problem_states.item = u.item"
+        ),
+        params,
     )
 
 
