@@ -189,3 +189,23 @@ def test_latest_checks_upsert_keeps_the_newest(db_url: str) -> None:
         assert stored["b"].status == "OK"  # an older result does not replace a newer one
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 1, 5, 10, 0, tzinfo=UTC),
+        datetime(2026, 1, 5, 10, 0, 0, 1, tzinfo=EAST),
+        datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_bulk_sqlite_time_text_is_sqlalchemys(moment: datetime) -> None:
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    column_type = problem_states.c.last_seen_at.type
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    assert storage._sqlite_time(moment) == process(moment)
+    with pytest.raises(ValueError, match="naive"):
+        storage._sqlite_time(moment.replace(tzinfo=None))
