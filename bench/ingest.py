@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -284,11 +285,11 @@ def _fault_for(device: BenchDevice, rng: random.Random, rounds: int) -> Fault:
         if event_checks:
             return Fault(kind, event_checks[0].check, None, start)
         kind = "busy"
+    memory = [c for c in device.checks if c.metric == "memory.usage"]
+    if kind == "busy" and memory:
+        return Fault(kind, memory[0].check, None, start)
     if kind == "busy":
-        memory = next(
-            c for c in device.checks if c.metric == "memory.usage" or c.check.endswith("health")
-        )
-        return Fault(kind, memory.check, None, start)
+        kind = "dead_item"
     spec = rng.choice(with_items)
     return Fault(kind, spec.check, rng.choice(spec.items), start, length=rng.randrange(2, 5))
 
@@ -517,15 +518,39 @@ def pg_schema(base_url: str) -> Iterator[str]:
 
 @dataclass
 class Server:
-    url: str
-    proc: subprocess.Popen[bytes]
+    urls: list[str]  # one per `serve` process
+    procs: list[subprocess.Popen[bytes]]
     agent_tokens: list[str]
     admin_token: str
 
+    @property
+    def url(self) -> str:
+        return self.urls[0]
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited ({proc.returncode}): {log.read_text()[-2000:]}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not answer /healthz within 60 s")
+        time.sleep(0.1)
+
 
 @contextlib.contextmanager
-def patrol_server(workdir: Path, database_url: str, fleet: Fleet, clients: int) -> Iterator[Server]:
-    """Migrated database, tokens made by the CLI, `patrol-server serve` on a free port."""
+def patrol_server(
+    workdir: Path, database_url: str, fleet: Fleet, clients: int, processes: int = 1
+) -> Iterator[Server]:
+    """Migrated database, tokens made by the CLI, `processes` x `patrol-server serve` on free
+    loopback ports, all on the same database (as behind a load balancer)."""
     inventory = workdir / "inventory.yaml"
     inventory.write_text(inventory_yaml(fleet))
     config = workdir / "server.yaml"
@@ -554,42 +579,40 @@ def patrol_server(workdir: Path, database_url: str, fleet: Fleet, clients: int) 
         ["token", "create", "--role", "admin", "--name", "bench-probe", "--config", str(config)],
         env,
     )
-    port = free_port()
-    log = (workdir / "server.log").open("wb")
-    proc = subprocess.Popen(
-        server_command(
-            "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning",
-        ),
-        env=env,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    procs: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    logs = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"the server exited ({proc.returncode}): "
-                    f"{(workdir / 'server.log').read_text()[-2000:]}"
-                )
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz within 60 s")
-            time.sleep(0.1)
-        yield Server(url, proc, agents, admin)
+        for n in range(processes):
+            port = free_port()
+            log_path = workdir / f"server-{n}.log"
+            log = log_path.open("wb")
+            logs.append(log)
+            proc = subprocess.Popen(
+                server_command(
+                    "serve", "--config", str(config), "--host", "127.0.0.1",
+                    "--port", str(port), "--log-level", "warning",
+                ),
+                env=env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            procs.append(proc)
+            urls.append(f"http://127.0.0.1:{port}")
+            _wait_healthy(urls[-1], proc, log_path)
+        yield Server(urls, procs, agents, admin)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in logs:
+            log.close()
 
 
 # --- CPU accounting ----------------------------------------------------------------------------
@@ -633,12 +656,12 @@ class Cpu:
 
 
 @contextlib.contextmanager
-def cpu_of(server_pid: int | None, postgres: bool, into: Cpu) -> Iterator[None]:
-    s0 = proc_cpu(server_pid) if server_pid else 0.0
+def cpu_of(server_pids: Sequence[int], postgres: bool, into: Cpu) -> Iterator[None]:
+    s0 = sum(proc_cpu(pid) for pid in server_pids)
     d0 = postgres_cpu() if postgres else 0.0
     c0 = own_cpu()
     yield
-    into.server = (proc_cpu(server_pid) if server_pid else 0.0) - s0
+    into.server = sum(proc_cpu(pid) for pid in server_pids) - s0
     into.database = (postgres_cpu() if postgres else 0.0) - d0
     into.client = own_cpu() - c0
 
@@ -690,21 +713,22 @@ def session(token: str) -> requests.Session:
 
 
 def push(
-    url: str,
+    urls: Sequence[str],
     tokens: Sequence[str],
     bodies: Sequence[Sequence[bytes]],
     *,
-    server_pid: int | None = None,
+    server_pids: Sequence[int] = (),
     postgres: bool = False,
     counts: Sequence[Sequence[int]] | None = None,
 ) -> Throughput:
-    """Every client posts its bodies in order, all clients at once; timed from the first POST to
-    the last answer."""
+    """Every client posts its bodies in order, all clients at once (client i to server
+    i % len(urls)); timed from the first POST to the last answer."""
     times: list[list[float]] = [[] for _ in tokens]
     errors: list[str] = []
     start_gate = threading.Barrier(len(tokens) + 1)
 
     def client(i: int) -> None:
+        url = urls[i % len(urls)]
         with session(tokens[i]) as s:
             start_gate.wait()
             for body in bodies[i]:
@@ -719,7 +743,7 @@ def push(
     for t in threads:
         t.start()
     cpu = Cpu()
-    with cpu_of(server_pid, postgres, cpu):
+    with cpu_of(server_pids, postgres, cpu):
         start_gate.wait()
         t0 = time.perf_counter()
         for t in threads:
@@ -742,51 +766,39 @@ def probe(
     token: str,
     devices: Sequence[BenchDevice],
     which: int,
+    at: dt.datetime,
     *,
     stop: threading.Event | None = None,
     timeout_s: float = 10.0,
 ) -> Visibility:
-    """Per device: POST one failing result of its probe check, then time the POST of the second
-    (crossing the damping threshold) until the ticket is listed by GET /api/v1/tickets."""
-    with session(token) as s:
-        return _probe(s, url, devices, which, stop, timeout_s)
-
-
-def _probe(
-    s: requests.Session,
-    url: str,
-    devices: Sequence[BenchDevice],
-    which: int,
-    stop: threading.Event | None,
-    timeout_s: float,
-) -> Visibility:
+    """Per device: POST one failing result of its probe check (observed at `at`), then time the
+    POST of the second one (a second later: it crosses the damping threshold) until the ticket
+    is listed by GET /api/v1/tickets?device=...; polled back to back."""
     seconds: list[float] = []
     polls = missed = 0
-    for device in devices:
-        if stop is not None and stop.is_set():
-            break
-        check = PROBE_CHECKS[device.platform][which]
-        spec = next(c for c in device.checks if c.check == check)
-        now = dt.datetime.now(dt.UTC)
-        first = make_result(device, spec, now - dt.timedelta(seconds=2), "CRITICAL")
-        second = make_result(device, spec, now - dt.timedelta(seconds=1), "CRITICAL")
-        r = s.post(f"{url}/api/v1/results", data=json.dumps([first]), timeout=60)
-        r.raise_for_status()
-        body = json.dumps([second])
-        params = {"device": device.name, "state": "active"}
-        t0 = time.perf_counter()
-        r = s.post(f"{url}/api/v1/results", data=body, timeout=60)
-        r.raise_for_status()
-        while True:
-            polls += 1
-            listed = s.get(f"{url}/api/v1/tickets", params=params, timeout=60)
-            listed.raise_for_status()
-            if any(t["check"] == check for t in listed.json()):
-                seconds.append(time.perf_counter() - t0)
+    with session(token) as s:
+        for device in devices:
+            if stop is not None and stop.is_set():
                 break
-            if time.perf_counter() - t0 > timeout_s:
-                missed += 1
-                break
+            check = PROBE_CHECKS[device.platform][which]
+            spec = next(c for c in device.checks if c.check == check)
+            first = make_result(device, spec, at, "CRITICAL")
+            second = make_result(device, spec, at + dt.timedelta(seconds=1), "CRITICAL")
+            s.post(f"{url}/api/v1/results", data=json.dumps([first]), timeout=60).raise_for_status()
+            body = json.dumps([second])
+            params = {"device": device.name, "state": "active"}
+            t0 = time.perf_counter()
+            s.post(f"{url}/api/v1/results", data=body, timeout=60).raise_for_status()
+            while True:
+                polls += 1
+                listed = s.get(f"{url}/api/v1/tickets", params=params, timeout=60)
+                listed.raise_for_status()
+                if any(t["check"] == check for t in listed.json()):
+                    seconds.append(time.perf_counter() - t0)
+                    break
+                if time.perf_counter() - t0 > timeout_s:
+                    missed += 1
+                    break
     return Visibility(seconds, polls, missed)
 
 
@@ -850,7 +862,7 @@ def storage_floor(
     for t in threads:
         t.start()
     cpu = Cpu()
-    with cpu_of(None, postgres, cpu):
+    with cpu_of((), postgres, cpu):
         gate.wait()
         t0 = time.perf_counter()
         for t in threads:
@@ -869,9 +881,12 @@ def make_warmup_result() -> dict[str, Any]:
 
 
 def ticket_work(database_url: str) -> dict[str, int]:
-    """What the ticket logic did during the run, counted in the database."""
+    """What the ticket logic did with the fleet's results (the probes' checks left out),
+    counted in the database."""
     from server.models import outbox, problem_states, ticket_events, tickets
 
+    probe_checks = sorted({c for pair in PROBE_CHECKS.values() for c in pair})
+    fleet_tickets = sa.select(tickets.c.id).where(tickets.c.check.not_in(probe_checks))
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -881,12 +896,20 @@ def ticket_work(database_url: str) -> dict[str, int]:
                 return int(conn.execute(query.where(*where)).scalar_one())
 
             return {
-                "problems": count(problem_states),
-                "failing problems": count(problem_states, problem_states.c.consecutive > 0),
-                "tickets": count(tickets),
-                "tickets resolved by monitoring": count(tickets, tickets.c.state == "resolved"),
-                "ticket events": count(ticket_events),
-                "notifications queued": count(outbox),
+                "problems tracked": count(problem_states),
+                "failing now": count(
+                    problem_states,
+                    problem_states.c.consecutive > 0,
+                    problem_states.c.check.not_in(probe_checks),
+                ),
+                "tickets opened": count(tickets, tickets.c.check.not_in(probe_checks)),
+                "of which resolved by monitoring": count(
+                    tickets, tickets.c.state == "resolved", tickets.c.check.not_in(probe_checks)
+                ),
+                "timeline events": count(
+                    ticket_events, ticket_events.c.ticket_id.in_(fleet_tickets)
+                ),
+                "notifications queued": count(outbox, outbox.c.ticket_id.in_(fleet_tickets)),
             }
     finally:
         engine.dispose()
@@ -897,98 +920,252 @@ def ticket_work(database_url: str) -> dict[str, int]:
 
 @dataclass
 class DbRun:
-    name: str
+    name: str  # the database: "sqlite" | "postgresql"
+    processes: int  # `serve` processes
     patrol: Throughput
-    floor: Throughput
-    idle: Visibility
-    loaded: Visibility
-    work: dict[str, int]
-    results_per_round: int
-    rounds: int
+    loaded: Visibility  # ticket visibility while the clients push
+    idle: Visibility | None = None  # ticket visibility, server otherwise idle
+    floor: Throughput | None = None
+    stages: dict[str, float] = field(default_factory=dict)  # us per result, in-process
+    work: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.processes == 1:
+            return self.name
+        return f"{self.name}, {self.processes} serve processes"
 
 
 def encode(batches: Sequence[list[dict[str, Any]]]) -> list[bytes]:
     return [json.dumps(b, separators=(",", ":")).encode() for b in batches]
 
 
-def run_database(
-    name: str, database_url: str, fleet: Fleet, args: argparse.Namespace, workdir: Path
-) -> DbRun:
-    postgres = name == "postgresql"
-    rounds = args.rounds
-    start = dt.datetime.now(dt.UTC) - (rounds + 2) * ROUND
-    # Client i is an agent of customer i % 2 and owns its share of that customer's devices.
-    groups = [
+@dataclass
+class Timeline:
+    """Observed times: the fleet's rounds, then the probes, then the in-process rounds, all in
+    the past and in that order (a result older than its problem's last one is stale)."""
+
+    rounds: int
+    start: dt.datetime = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)
+    )
+
+    def __post_init__(self) -> None:
+        self.start -= (self.rounds + 8) * ROUND
+
+    def round(self, n: int) -> dt.datetime:
+        return self.start + n * ROUND
+
+    @property
+    def load_probes(self) -> dt.datetime:
+        return self.round(self.rounds + 1)
+
+    @property
+    def idle_probes(self) -> dt.datetime:
+        return self.round(self.rounds + 2)
+
+    @property
+    def stage_rounds(self) -> range:
+        return range(self.rounds + 3, self.rounds + 6)
+
+
+def agent_groups(fleet: Fleet, clients: int) -> list[list[BenchDevice]]:
+    """Client i is an agent of customer i % 2 and owns its share of that customer's devices."""
+    per_customer = max(1, clients // len(CUSTOMERS))
+    return [
         [d for d in fleet.devices if d.customer == CUSTOMERS[i % len(CUSTOMERS)]][
-            i // len(CUSTOMERS) :: max(1, args.clients // len(CUSTOMERS))
+            i // len(CUSTOMERS) :: per_customer
         ]
-        for i in range(args.clients)
+        for i in range(clients)
     ]
-    warm = [client_batches(fleet, g, range(0, 1), start, args.batch) for g in groups]
-    timed = [client_batches(fleet, g, range(1, rounds + 1), start, args.batch) for g in groups]
-    per_round = sum(len(round_results(fleet, g, 0, start)) for g in groups)
-    with patrol_server(workdir, database_url, fleet, args.clients) as server:
-        print(f"[{name}] server up at {server.url}; warm-up round", flush=True)
-        push(server.url, server.agent_tokens, [encode(w) for w in warm])
+
+
+def run_database(
+    name: str,
+    database_url: str,
+    fleet: Fleet,
+    args: argparse.Namespace,
+    workdir: Path,
+    *,
+    processes: int = 1,
+    full: bool = True,
+) -> DbRun:
+    """Throughput with the under-load probes; when `full`, also the idle probes, the in-process
+    stage costs and the storage floor."""
+    postgres = name == "postgresql"
+    tag = f"[{name}{f' x{processes}' if processes > 1 else ''}]"
+    timeline = Timeline(args.rounds)
+    groups = agent_groups(fleet, args.clients)
+    warm = [client_batches(fleet, g, range(0, 1), timeline.start, args.batch) for g in groups]
+    timed = [
+        client_batches(fleet, g, range(1, args.rounds + 1), timeline.start, args.batch)
+        for g in groups
+    ]
+    # Devices still unreachable at the end hold their other checks' tickets back.
+    answering = [d for d in fleet.devices if not fleet.down(d.name, args.rounds)]
+    probed = answering[: args.problems]
+    with patrol_server(workdir, database_url, fleet, args.clients, processes) as server:
+        print(f"{tag} {processes} server process(es) up; warm-up round", flush=True)
+        push(server.urls, server.agent_tokens, [encode(w) for w in warm])
         bodies = [encode(t) for t in timed]
-        counts = [[len(b) for b in t] for t in timed]
         stop = threading.Event()
         loaded: list[Visibility] = []
-        # Devices still unreachable at the end hold their other checks' tickets back.
-        answering = [d for d in fleet.devices if not fleet.down(d.name, rounds)]
-        load_devices = answering[: args.problems]
         prober = threading.Thread(
             target=lambda: loaded.append(
-                probe(server.url, server.admin_token, load_devices, 1, stop=stop)
+                probe(server.url, server.admin_token, probed, 1, timeline.load_probes, stop=stop)
             )
         )
         prober.start()
         try:
             patrol = push(
-                server.url,
+                server.urls,
                 server.agent_tokens,
                 bodies,
-                server_pid=server.proc.pid,
+                server_pids=server.pids,
                 postgres=postgres,
-                counts=counts,
+                counts=[[len(b) for b in t] for t in timed],
             )
         finally:
             stop.set()
             prober.join()
+        run = DbRun(name, processes, patrol, loaded[0])
         print(
-            f"[{name}] Patrol: {patrol.rate:.0f} results/s, {patrol.batch_rate:.1f} batches/s "
-            f"({patrol.results} results in {patrol.wall_s:.1f} s)",
+            f"{tag} Patrol: {patrol.rate:.0f} results/s, {patrol.batch_rate:.1f} batches/s "
+            f"({patrol.results} results in {patrol.wall_s:.1f} s); ticket visible under load "
+            f"p50 {1000 * run.loaded.p(50):.0f} ms, p99 {1000 * run.loaded.p(99):.0f} ms "
+            f"(n={len(run.loaded.seconds)})",
             flush=True,
         )
-        idle = probe(server.url, server.admin_token, answering[: args.problems], 0)
+        if not full:
+            return run
+        run.idle = probe(server.url, server.admin_token, probed, 0, timeline.idle_probes)
         print(
-            f"[{name}] ticket visible after p50 {1000 * idle.p(50):.0f} ms, "
-            f"p99 {1000 * idle.p(99):.0f} ms (idle, n={len(idle.seconds)}); under load "
-            f"p50 {1000 * loaded[0].p(50):.0f} ms, p99 {1000 * loaded[0].p(99):.0f} ms "
-            f"(n={len(loaded[0].seconds)})",
+            f"{tag} ticket visible, idle: p50 {1000 * run.idle.p(50):.0f} ms, "
+            f"p99 {1000 * run.idle.p(99):.0f} ms (n={len(run.idle.seconds)}, "
+            f"missed {run.idle.missed})",
             flush=True,
         )
-        if args.profile:
-            profile_ingest(name, database_url, fleet, args, start, Path(args.profile))
-    work = ticket_work(database_url)
-    floor = storage_floor(database_url, timed, postgres=postgres)
+    run.work = ticket_work(database_url)
+    stage_batches = client_batches(
+        fleet, fleet.devices, timeline.stage_rounds, timeline.start, args.batch
+    )
+    run.stages = stage_costs(database_url, fleet, stage_batches)
     print(
-        f"[{name}] floor (Core insert): {floor.rate:.0f} results/s; Patrol = "
-        f"{patrol.rate / floor.rate:.2f} of it",
+        f"{tag} in-process, per result: "
+        + ", ".join(f"{k} {v:.0f} us" for k, v in run.stages.items()),
         flush=True,
     )
-    return DbRun(name, patrol, floor, idle, loaded[0], work, per_round, rounds)
+    if args.profile:
+        more = client_batches(
+            fleet, fleet.devices, range(args.rounds + 6, args.rounds + 8), timeline.start,
+            args.batch,
+        )  # fmt: skip
+        profile_ingest(name, database_url, fleet, more, Path(args.profile))
+    run.floor = storage_floor(database_url, timed, postgres=postgres)
+    print(
+        f"{tag} floor (Core insert): {run.floor.rate:.0f} results/s; Patrol = "
+        f"{patrol.rate / run.floor.rate:.2f} of it",
+        flush=True,
+    )
+    return run
+
+
+STAGES = (
+    ("decode JSON", None),
+    ("validate (pydantic) -> Result", None),
+    ("store results", ("storage", "insert_results")),
+    ("latest checks", ("storage", "upsert_latest_checks")),
+    ("problem states: create, lock, load", ("storage", "load_problem_states")),
+    ("problem states: save", ("storage", "save_problem_states")),
+    ("ticket rules (faults.apply_result)", ("faults", "apply_result")),
+)
+
+
+def stage_costs(
+    database_url: str, fleet: Fleet, batches: Sequence[list[dict[str, Any]]]
+) -> dict[str, float]:
+    """Where a result's time goes, in this process (no HTTP, one batch at a time): wall time
+    per result of each stage of POST /api/v1/results (for PostgreSQL this includes waiting for
+    the database)."""
+    from checks.inventory import parse_inventory
+    from server import faults, storage
+    from server.clock import SystemClock
+    from server.db import Database
+    from server.directory import Directory
+    from server.ingest import Ingestor
+    from server.policy import Policy
+    from server.schemas import parse_results
+
+    modules = {"storage": storage, "faults": faults}
+    spent: dict[str, float] = {name: 0.0 for name, _ in STAGES}
+    originals: list[tuple[Any, str, Any]] = []
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - t0
+
+        return wrapper
+
+    for name, where in STAGES:
+        if where is not None:
+            module = modules[where[0]]
+            originals.append((module, where[1], getattr(module, where[1])))
+            setattr(module, where[1], timed(name, getattr(module, where[1])))
+    inventory = parse_inventory(inventory_yaml(fleet), "bench-inventory.yaml")
+    db = Database(database_url)
+    ingestor = Ingestor(db, Policy(), Directory(inventory), SystemClock())
+    bodies = encode(batches)
+    total = 0.0
+    collecting = [0.0, 0.0]  # started at, seconds spent
+
+    def collector(phase: str, _info: dict[str, Any]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            collecting[0] = now
+        else:
+            collecting[1] += now - collecting[0]
+
+    gc.collect()
+    gc.callbacks.append(collector)
+    try:
+        for body in bodies:
+            t0 = time.perf_counter()
+            data = json.loads(body)
+            t1 = time.perf_counter()
+            batch = parse_results(data)
+            t2 = time.perf_counter()
+            ingestor.authorize(batch)
+            ingestor.ingest(batch)
+            t3 = time.perf_counter()
+            spent["decode JSON"] += t1 - t0
+            spent["validate (pydantic) -> Result"] += t2 - t1
+            total += t3 - t0
+    finally:
+        gc.callbacks.remove(collector)
+        for module, attr, original in originals:
+            setattr(module, attr, original)
+        db.dispose()
+    count = sum(len(b) for b in batches)
+    out = {name: 1e6 * seconds / count for name, seconds in spent.items()}
+    out["other (observations, tickets, outbox, commit)"] = (
+        1e6 * (total - sum(spent.values())) / count
+    )
+    out["total"] = 1e6 * total / count
+    out[GC_STAGE] = 1e6 * collecting[1] / count
+    return out
+
+
+GC_STAGE = "(of which the garbage collector, within the stages above)"
 
 
 def profile_ingest(
-    name: str,
-    database_url: str,
-    fleet: Fleet,
-    args: argparse.Namespace,
-    start: dt.datetime,
-    out: Path,
+    name: str, database_url: str, fleet: Fleet, batches: Sequence[list[dict[str, Any]]], out: Path
 ) -> None:
-    """Three more rounds through Ingestor.ingest in-process (no HTTP), under pyinstrument."""
+    """More rounds through Ingestor.ingest in-process (no HTTP), under pyinstrument."""
     from pyinstrument import Profiler
 
     from checks.inventory import parse_inventory
@@ -1002,8 +1179,6 @@ def profile_ingest(
     inventory = parse_inventory(inventory_yaml(fleet), "bench-inventory.yaml")
     db = Database(database_url)
     ingestor = Ingestor(db, Policy(), Directory(inventory), SystemClock())
-    more = range(args.rounds + 1, args.rounds + 4)
-    batches = client_batches(fleet, fleet.devices, more, start, args.batch)
     parsed = [parse_results(b) for b in batches]
     profiler = Profiler(interval=0.0005)
     profiler.start()
@@ -1061,7 +1236,16 @@ def fleet_summary(fleet: Fleet) -> dict[str, Any]:
     for f in fleet.faults.values():
         faults[f.kind] = faults.get(f.kind, 0) + 1
     body = json.dumps(sample, separators=(",", ":"))
+    from server.policy import Policy
+    from server.problems import observations
+    from server.schemas import parse_results
+
+    policy = Policy()
+    problems = sum(
+        len(observations(r, per_check=policy.per_check(r.check))) for r in parse_results(sample)
+    )
     return {
+        "observations": problems / len(sample),
         "results_per_round": len(sample),
         "items": sum(len(r["items"]) for r in sample) / len(sample),
         "metrics": sum(len(r["metrics"]) for r in sample) / len(sample),
@@ -1071,73 +1255,118 @@ def fleet_summary(fleet: Fleet) -> dict[str, Any]:
     }
 
 
+def _ms(seconds: float) -> str:
+    return f"{1000 * seconds:.0f} ms"
+
+
 def report(runs: list[DbRun], setup: dict[str, Any]) -> str:
     f = setup["fleet"]
+    floors = {r.name: r.floor for r in runs if r.floor is not None}
     lines = [
         "## Ingest: results/s and ticket visibility, SQLite and PostgreSQL, vs the storage floor",
         "",
         f"Run {setup['date']} with `python -m bench.ingest` (`make bench-ingest`). Machine: "
-        f"{setup['nproc']} cores ({setup['cpu']}), {setup['system']}. Versions: "
+        f"{setup['nproc']} cores ({setup['cpu']}), {setup['system']}; server, database and "
+        f"clients share it. Versions: "
         f"{', '.join(f'{k} {v}' for k, v in setup['versions'].items())}.",
         "",
         f"Workload: {setup['devices']} devices in a generated inventory (two customers, an "
         f"urban and a suburban site each; "
         f"{', '.join(f'{n} {p}' for p, n in sorted(f['platforms'].items()))}), "
         f"{f['results_per_round']} results per poll round ({f['items']:.1f} items and "
-        f"{f['metrics']:.1f} metrics per result, {f['bytes']:.0f} bytes of JSON each). "
+        f"{f['metrics']:.1f} metrics per result, {f['bytes']:.0f} bytes of JSON each, "
+        f"{f['observations']:.1f} problems each for the ticket rules). "
         f"{sum(f['faults'].values())} devices have a fault "
         f"({', '.join(f'{n} {k}' for k, n in sorted(f['faults'].items()))}). "
-        f"{setup['clients']} agent clients (threads, `requests`, one agent token each) POST "
-        f"`/api/v1/results` in batches of {setup['batch']} to one `patrol-server serve` process "
-        f"(uvicorn) on loopback; round 0 warms up, rounds 1-{setup['rounds']} are timed. "
-        "Floor: the same rows, batches and threads through SQLAlchemy Core "
-        "`conn.execute(insert(table), rows)` into a copy of the `results` table, in-process.",
+        f"{setup['clients']} agent clients (threads, `requests`, one agent token each, bodies "
+        f"encoded beforehand) POST `/api/v1/results` in batches of {setup['batch']} to "
+        "`patrol-server serve` (uvicorn) on loopback; round 0 warms up, rounds "
+        f"1-{setup['rounds']} are timed. Floor: the same rows, batches and threads through "
+        "SQLAlchemy Core `conn.execute(insert(table), rows)` into a copy of the `results` "
+        "table (same engine settings), in-process: no HTTP, no validation, no logic.",
         "",
         "| database | Patrol results/s | batches/s | POST p50 / p99 | floor results/s | "
-        "Patrol / floor | server CPU / result | database CPU / result |",
+        "Patrol / floor | server CPU / result | PostgreSQL CPU / result |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         p = r.patrol
+        floor = floors.get(r.name)
         db_cpu = f"{1e6 * p.cpu.database / p.results:.0f} us" if r.name == "postgresql" else "-"
         lines.append(
-            f"| {r.name} | {p.rate:,.0f} | {p.batch_rate:.1f} | "
-            f"{1000 * percentile(p.batch_s, 50):.0f} / {1000 * percentile(p.batch_s, 99):.0f} ms | "
-            f"{r.floor.rate:,.0f} | **{p.rate / r.floor.rate:.2f}** | "
-            f"{1e6 * p.cpu.server / p.results:.0f} us | {db_cpu} |"
+            f"| {r.label} | {p.rate:,.0f} | {p.batch_rate:.1f} | "
+            f"{_ms(percentile(p.batch_s, 50))} / {_ms(percentile(p.batch_s, 99))} | "
+            + (f"{floor.rate:,.0f} | **{p.rate / floor.rate:.2f}** | " if floor else "- | - | ")
+            + f"{1e6 * p.cpu.server / p.results:.0f} us | {db_cpu} |"
         )
     lines += [
         "",
         "Ticket visibility: from the POST of the result that crosses the damping threshold "
-        "to `GET /api/v1/tickets?device=...` listing the ticket (polled back to back).",
+        "(the second failure in a row) to `GET /api/v1/tickets?device=...` listing the "
+        "ticket, polled back to back. Idle: nothing else running. Under load: the same, "
+        "while the clients above push their batches (as many problems as fit in that time).",
         "",
-        "| database | idle: p50 / p99 (n) | while the clients push: p50 / p99 (n) |",
+        "| database | idle: p50 / p99 (n) | under load: p50 / p99 (n) |",
         "|---|---:|---:|",
     ]
     for r in runs:
-        lines.append(
-            f"| {r.name} | {1000 * r.idle.p(50):.0f} / **{1000 * r.idle.p(99):.0f} ms** "
-            f"({len(r.idle.seconds)}) | {1000 * r.loaded.p(50):.0f} / "
-            f"{1000 * r.loaded.p(99):.0f} ms ({len(r.loaded.seconds)}) |"
+        idle = (
+            f"{_ms(r.idle.p(50))} / **{_ms(r.idle.p(99))}** ({len(r.idle.seconds)})"
+            if r.idle
+            else "-"
         )
-    lines += ["", "What the ticket logic did (counted in the database after the run):", ""]
-    keys = list(runs[0].work) if runs else []
-    lines.append("| database | " + " | ".join(keys) + " |")
-    lines.append("|---|" + "---:|" * len(keys))
-    for r in runs:
-        lines.append(f"| {r.name} | " + " | ".join(str(r.work[k]) for k in keys) + " |")
-    lines.append("")
-    for r in runs:
-        ok_rate = r.patrol.rate >= 0.5 * r.floor.rate
-        ok_p99 = r.idle.p(99) < 1.0
         lines.append(
-            f"- {r.name}: {r.patrol.rate / r.floor.rate:.2f} of the floor (target >= 0.5: "
-            f"{'met' if ok_rate else 'MISSED'}); ticket visible p99 "
-            f"{1000 * r.idle.p(99):.0f} ms idle, {1000 * r.loaded.p(99):.0f} ms under load "
-            f"(target < 1 s: {'met' if ok_p99 else 'MISSED'}); "
-            f"{r.patrol.results} results in {r.patrol.wall_s:.1f} s, floor "
-            f"{r.floor.wall_s:.2f} s; client CPU {r.patrol.cpu.client:.1f} s."
+            f"| {r.label} | {idle} | {_ms(r.loaded.p(50))} / {_ms(r.loaded.p(99))} "
+            f"({len(r.loaded.seconds)}) |"
         )
+    staged = [r for r in runs if r.stages]
+    if staged:
+        lines += [
+            "",
+            "Where a result's time goes: each stage of `POST /api/v1/results` run in-process "
+            "(no HTTP, one batch at a time, three more rounds), wall time per result; for "
+            "PostgreSQL it includes waiting for the database.",
+            "",
+            "| stage | " + " | ".join(r.name for r in staged) + " |",
+            "|---|" + "---:|" * len(staged),
+        ]
+        for stage in staged[0].stages:
+            cells = [f"{r.stages[stage]:.0f} us" for r in staged]
+            name = f"**{stage}**" if stage == "total" else stage
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        floor_cells = [
+            f"{1e6 * r.floor.wall_s / r.floor.results:.0f} us" if r.floor else "-" for r in staged
+        ]
+        lines.append("| the floor, per row | " + " | ".join(floor_cells) + " |")
+        served = [f"{1e6 * r.patrol.cpu.server / r.patrol.results:.0f} us" for r in staged]
+        lines.append("| the server's CPU per result over HTTP | " + " | ".join(served) + " |")
+    worked = [r for r in runs if r.work]
+    if worked:
+        lines += ["", "What the ticket logic did (counted in the database after the run):", ""]
+        keys = list(worked[0].work)
+        lines.append("| database | " + " | ".join(keys) + " |")
+        lines.append("|---|" + "---:|" * len(keys))
+        for r in worked:
+            lines.append(f"| {r.label} | " + " | ".join(str(r.work[k]) for k in keys) + " |")
+    lines += ["", "Against the targets:", ""]
+    for r in runs:
+        floor = floors.get(r.name)
+        parts = []
+        if floor:
+            ratio = r.patrol.rate / floor.rate
+            parts.append(
+                f"{ratio:.2f} of the floor (target >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'})"
+            )
+        if r.idle:
+            ok = r.idle.p(99) < 1.0 and not r.idle.missed
+            parts.append(
+                f"ticket visible p99 {_ms(r.idle.p(99))} idle (target < 1 s: "
+                f"{'met' if ok else 'MISSED'}), {_ms(r.loaded.p(99))} under load"
+            )
+        else:
+            parts.append(f"ticket visible p99 {_ms(r.loaded.p(99))} under load")
+        parts.append(f"{r.patrol.results} results in {r.patrol.wall_s:.1f} s")
+        lines.append(f"- {r.label}: " + "; ".join(parts) + ".")
     lines += ["", *notes(runs, setup)]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -1147,16 +1376,17 @@ def notes(runs: list[DbRun], setup: dict[str, Any]) -> list[str]:
     out = ["What limits ingest here:", ""]
     for r in runs:
         per = r.patrol.cpu.server / r.patrol.results
-        out.append(
-            f"- {r.name}: the server process used {r.patrol.cpu.server / r.patrol.wall_s:.2f} "
-            f"cores while ingesting ({1e6 * per:.0f} us of CPU per result), so one process "
-            f"tops out near {1 / per:,.0f} results/s"
-            + (
-                f"; PostgreSQL used {r.patrol.cpu.database / r.patrol.wall_s:.2f} cores."
-                if r.name == "postgresql"
-                else "."
-            )
+        cores = r.patrol.cpu.server / r.patrol.wall_s
+        line = (
+            f"- {r.label}: the server used {cores:.2f} cores while ingesting "
+            f"({1e6 * per:.0f} us of CPU per result"
         )
+        if r.processes == 1:
+            line += f"; one process, one core at most: ~{1 / per:,.0f} results/s"
+        line += ")"
+        if r.name == "postgresql":
+            line += f", PostgreSQL {r.patrol.cpu.database / r.patrol.wall_s:.2f} cores"
+        out.append(line + f", the clients {r.patrol.cpu.client / r.patrol.wall_s:.2f}.")
     out += setup.get("limits", [])
     return out
 
@@ -1186,6 +1416,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=500, help="results per POST")
     parser.add_argument("--problems", type=int, default=200, help="ticket visibility probes")
     parser.add_argument("--only", default="sqlite,postgresql")
+    parser.add_argument(
+        "--pg-processes",
+        type=int,
+        default=2,
+        help="also run PostgreSQL with this many serve processes (1: not)",
+    )
     parser.add_argument(
         "--pg-url", default=os.environ.get(PG_ENV, DEFAULT_PG_URL), help=f"(${PG_ENV})"
     )
@@ -1233,6 +1469,12 @@ def main(argv: list[str] | None = None) -> int:
             elif name == "postgresql" and pg_url:
                 with pg_schema(pg_url) as url:
                     runs.append(run_database(name, url, fleet, args, workdir))
+                if args.pg_processes > 1:
+                    with pg_schema(pg_url) as url:
+                        more = run_database(
+                            name, url, fleet, args, workdir, processes=args.pg_processes, full=False
+                        )
+                        runs.append(more)
             else:
                 print(f"unknown database {name!r} (sqlite, postgresql)", file=sys.stderr)
                 return 2

@@ -73,3 +73,21 @@ def test_floor_table_mirrors_results_and_report_section_is_replaced(tmp_path: Pa
     text = doc.read_text()
     assert "keep" in text and "second" in text and "first" not in text
     assert text.count(ingest.BEGIN) == 1
+
+
+def test_faults_never_touch_the_checks_the_visibility_probes_fail() -> None:
+    for seed in range(20):
+        fleet = ingest.make_fleet(devices=50, rounds=12, seed=seed)
+        for device in fleet.devices:
+            fault = fleet.faults.get(device.name)
+            if fault is not None:
+                assert fault.check not in ingest.PROBE_CHECKS[device.platform]
+            assert not fleet.down(device.name, 12)  # every device answers again at the end
+
+
+def test_agent_groups_split_each_customer_between_its_agents() -> None:
+    fleet = ingest.make_fleet(devices=40, rounds=4, seed=5)
+    groups = ingest.agent_groups(fleet, 4)
+    assert sorted(d.name for g in groups for d in g) == sorted(d.name for d in fleet.devices)
+    for i, group in enumerate(groups):
+        assert {d.customer for d in group} == {ingest.CUSTOMERS[i % 2]}
