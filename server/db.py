@@ -10,8 +10,10 @@ PUBLIC API:
 
 SQLite: WAL journal, busy_timeout 30 s, foreign keys on; a write transaction starts with
 BEGIN IMMEDIATE, so two writers queue for the lock at their first statement instead of one of
-them failing later when it upgrades a read lock (SQLite then serialises every writer). Reads use
-a plain BEGIN and see a consistent snapshot beside a writer (WAL).
+them failing later when it upgrades a read lock (SQLite then serialises every writer); within
+one process the writers queue on a lock first, woken as soon as it is free rather than by
+SQLite's polling busy handler. Reads use a plain BEGIN and see a consistent snapshot beside a
+writer (WAL).
 
 PostgreSQL (psycopg 3): READ COMMITTED; the services take row locks (SELECT ... FOR UPDATE) in a
 fixed order, and `run` retries a transaction that hit a unique violation (another process opened
@@ -23,9 +25,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -115,6 +118,13 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self.dialect = self.engine.dialect.name
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        # SQLite has one writer at a time: this process's writers queue on a lock (woken the
+        # moment it is free) instead of in SQLite's busy handler, which polls with sleeps of up
+        # to 100 ms, so a small transaction could wait seconds behind a stream of big ones.
+        # BEGIN IMMEDIATE still serialises them with other processes.
+        self._writers: AbstractContextManager[Any] = (
+            threading.RLock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @property
     def url_for_display(self) -> str:
@@ -132,7 +142,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on an exception."""
-        with self._write_engine.connect() as conn, conn.begin():
+        with self._writers, self._write_engine.connect() as conn, conn.begin():
             yield conn
 
     def run(self, fn: Callable[[Connection], T], *, retries: int = 10) -> T:
