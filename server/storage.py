@@ -465,17 +465,32 @@ def _sqlite_time(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """convert, remembering its answers for one call of the caller: the rows of a batch share
+    a handful of times (every item of a result was observed at the same moment)."""
+    seen: dict[Any, Any] = {}
+
+    def get(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = answer = convert(value)
+            return answer
+
+    return get
+
+
 def _time_binder(conn: Connection) -> Callable[[datetime], str]:
     """datetime -> its text in a bulk row (SQLite: the text SQLAlchemy writes, so that text
     order stays time order; PostgreSQL: ISO 8601 with the offset, parsed as timestamptz)."""
-    return _iso_aware if conn.dialect.name == "postgresql" else _sqlite_time
+    return _memo(_iso_aware if conn.dialect.name == "postgresql" else _sqlite_time)
 
 
 def _time_reader(conn: Connection) -> Callable[[Any], datetime]:
     """A raw driver value -> an aware UTC datetime (what UTCDateTime returns)."""
     if conn.dialect.name == "postgresql":
-        return lambda value: value.astimezone(UTC)
-    return lambda text: datetime.fromisoformat(text).replace(tzinfo=UTC)
+        return _memo(lambda value: value.astimezone(UTC))
+    return _memo(lambda text: datetime.fromisoformat(text).replace(tzinfo=UTC))
 
 
 _STATUSES = {s.value: s for s in Status}
