@@ -1555,12 +1555,11 @@ LIMITS: list[str] = [
     "the ~100,000 objects of the loaded modules at every full collection: in-process its share "
     "fell from ~60 to ~18 us per result; over HTTP (`gc.freeze()` after the imports of a "
     "`serve` process, two runs each) SQLite 4,757-4,860 -> 6,223-6,300 results/s, PostgreSQL "
-    "4,229-4,436 -> 5,748-6,390. Validation: server/schemas.py calls a Python "
-    "AfterValidator on every string field (NUL, surrogates) and builds the Result "
-    "dataclasses after pydantic's models; pydantic-core constraints and one model would take "
-    "most of that. On PostgreSQL, more `serve` processes (third row) until the database's "
-    "cores are the limit; problem_states with a fillfactor below 100 would let its updates "
-    "be HOT (no index writes).",
+    "4,229-4,436 -> 5,748-6,390. Validation (server/schemas.py): pydantic validates a result "
+    "in ~40 us, 20-33 us without the Python AfterValidators it runs on every string field "
+    "(NUL, surrogates), and building the Result dataclasses from its models costs ~20 us more. "
+    "On PostgreSQL, more `serve` processes (third row), until the database's cores are the "
+    "limit.",
 ]
 
 
