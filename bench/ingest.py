@@ -294,7 +294,10 @@ def _fault_for(device: BenchDevice, rng: random.Random, rounds: int) -> Fault:
     return Fault(kind, spec.check, rng.choice(spec.items), start, length=rng.randrange(2, 5))
 
 
-def make_fleet(devices: int = 200, rounds: int = 12, seed: int = 4) -> Fleet:
+FLEET_SEED = 4
+
+
+def make_fleet(devices: int = 200, rounds: int = 12, seed: int = FLEET_SEED) -> Fleet:
     """`devices` devices over two customers (an urban and a suburban site each); a fixed share
     of them (FAULT_SHARE) get one fault each. Deterministic for a seed."""
     rng = random.Random(seed)
@@ -1046,10 +1049,9 @@ def run_database(
             flush=True,
         )
     run.work = ticket_work(database_url)
-    stage_batches = client_batches(
-        fleet, fleet.devices, timeline.stage_rounds, timeline.start, args.batch
+    run.stages = stage_costs_apart(
+        database_url, args, timeline.start, timeline.stage_rounds, fleet_seed=FLEET_SEED
     )
-    run.stages = stage_costs(database_url, fleet, stage_batches)
     print(
         f"{tag} in-process, per result: "
         + ", ".join(f"{k} {v:.0f} us" for k, v in run.stages.items()),
@@ -1070,6 +1072,50 @@ def run_database(
     return run
 
 
+def stage_costs_apart(
+    database_url: str,
+    args: argparse.Namespace,
+    start: dt.datetime,
+    rounds: range,
+    *,
+    fleet_seed: int,
+) -> dict[str, float]:
+    """stage_costs in a fresh interpreter, whose heap (and so the garbage collector's work) is
+    a server's rather than this process's, which holds every batch of the run."""
+    job = {
+        "url": database_url,
+        "devices": args.devices,
+        "rounds": args.rounds,
+        "seed": fleet_seed,
+        "start": start.isoformat(),
+        "stage_rounds": [rounds.start, rounds.stop],
+        "batch": args.batch,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "from bench.ingest import _stage_child; _stage_child()"],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"stage costs failed: {done.stderr.strip()[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _stage_child() -> None:
+    import server.app  # noqa: F401 - a server process's heap: what its collector walks
+
+    job = json.loads(sys.stdin.read())
+    fleet = make_fleet(job["devices"], job["rounds"], seed=job["seed"])
+    start = dt.datetime.fromisoformat(job["start"])
+    rounds = range(*job["stage_rounds"])
+    # Only the encoded bodies stay alive, as in a server that holds one batch at a time.
+    bodies = encode(client_batches(fleet, fleet.devices, rounds, start, job["batch"]))
+    print(json.dumps(stage_costs(job["url"], fleet, bodies)))
+
+
 STAGES = (
     ("decode JSON", None),
     ("validate (pydantic) -> Result", None),
@@ -1081,9 +1127,7 @@ STAGES = (
 )
 
 
-def stage_costs(
-    database_url: str, fleet: Fleet, batches: Sequence[list[dict[str, Any]]]
-) -> dict[str, float]:
+def stage_costs(database_url: str, fleet: Fleet, bodies: Sequence[bytes]) -> dict[str, float]:
     """Where a result's time goes, in this process (no HTTP, one batch at a time): wall time
     per result of each stage of POST /api/v1/results (for PostgreSQL this includes waiting for
     the database)."""
@@ -1119,8 +1163,8 @@ def stage_costs(
     inventory = parse_inventory(inventory_yaml(fleet), "bench-inventory.yaml")
     db = Database(database_url)
     ingestor = Ingestor(db, Policy(), Directory(inventory), SystemClock())
-    bodies = encode(batches)
     total = 0.0
+    count = 0
     collecting = [0.0, 0.0]  # started at, seconds spent
 
     def collector(phase: str, _info: dict[str, Any]) -> None:
@@ -1137,6 +1181,7 @@ def stage_costs(
             t0 = time.perf_counter()
             data = json.loads(body)
             t1 = time.perf_counter()
+            count += len(data)
             batch = parse_results(data)
             t2 = time.perf_counter()
             ingestor.authorize(batch)
@@ -1150,7 +1195,6 @@ def stage_costs(
         for module, attr, original in originals:
             setattr(module, attr, original)
         db.dispose()
-    count = sum(len(b) for b in batches)
     out = {name: 1e6 * seconds / count for name, seconds in spent.items()}
     out["other (observations, tickets, outbox, commit)"] = (
         1e6 * (total - sum(spent.values())) / count
@@ -1551,11 +1595,11 @@ LIMITS: list[str] = [
     "batch, not per device. (4) The SQLite writer lock above. tests/test_server_storage_bulk.py "
     "checks that the bulk statements store the same bytes as the portable ones.",
     "- **Next levers, outside the ingest code (measured, not applied).** "
-    "`gc.collect(); gc.freeze()` once the server has started keeps the collector from walking "
-    "the ~100,000 objects of the loaded modules at every full collection: in-process its share "
-    "fell from ~60 to ~18 us per result; over HTTP (`gc.freeze()` after the imports of a "
-    "`serve` process, two runs each) SQLite 4,757-4,860 -> 6,223-6,300 results/s, PostgreSQL "
-    "4,229-4,436 -> 5,748-6,390. Validation (server/schemas.py): pydantic validates a result "
+    "`gc.collect(); gc.freeze()` once the server has started keeps the garbage collector from "
+    "walking the ~100,000 objects of the loaded modules at every full collection; with it after "
+    "the imports of each `serve` process (two runs each, otherwise this benchmark) SQLite went "
+    "from 4,757-4,860 to 6,223-6,300 results/s, PostgreSQL from 4,229-4,436 to 5,748-6,390. "
+    "Validation (server/schemas.py): pydantic validates a result "
     "in ~40 us, 20-33 us without the Python AfterValidators it runs on every string field "
     "(NUL, surrogates), and building the Result dataclasses from its models costs ~20 us more. "
     "On PostgreSQL, more `serve` processes (third row), until the database's cores are the "
