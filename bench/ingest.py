@@ -1428,14 +1428,15 @@ def notes(runs: list[DbRun], setup: dict[str, Any]) -> list[str]:
         per = r.patrol.cpu.server / r.patrol.results
         cores = r.patrol.cpu.server / r.patrol.wall_s
         line = (
-            f"  {r.label}: the server used {cores:.2f} cores ({1e6 * per:.0f} us of CPU per result"
+            f"  - {r.label}: the server used {cores:.2f} cores ({1e6 * per:.0f} us of CPU per "
+            "result"
         )
         if r.processes == 1:
             line += f", so ~{1 / per:,.0f} results/s at most"
         line += ")"
         if r.name == "postgresql":
             line += f", PostgreSQL {r.patrol.cpu.database / r.patrol.wall_s:.2f} cores"
-        out.append(line + f", the clients {r.patrol.cpu.client / r.patrol.wall_s:.2f};")
+        out.append(line + f", the clients {r.patrol.cpu.client / r.patrol.wall_s:.2f}.")
     staged = [r for r in runs if r.stages and r.floor]
     for r in staged:
         st = r.stages
