@@ -1574,6 +1574,10 @@ def main(argv: list[str] | None = None) -> int:
 
 # What does not come out of one run's numbers: measured while optimising (same workload).
 LIMITS: list[str] = [
+    "- **Run-to-run spread.** Other work on this shared 2-core machine moves the figures: two "
+    "full runs two minutes apart (2026-11-25 18:40 and 18:42 UTC) gave SQLite 5,259 and 6,642 "
+    "results/s, PostgreSQL 4,958 and 5,783, two PostgreSQL processes 7,433 and 6,239 (floors "
+    "41,236 and 42,290; 29,980 and 28,680). Compare the rows of one run.",
     "- **Ticket visibility under load.** The second failure of a problem arrives in a batch of "
     "one. On SQLite it waits for the single writer behind the batches already queued (each "
     "0.1-0.3 s); server/db.py queues one process's writers on a lock that hands over at once "
