@@ -14,6 +14,7 @@ is exit status 1.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -123,6 +124,10 @@ def serve(
         f"{_display(config.database_url)}; {len(inv.devices)} devices from {config.inventory}",
         err=True,
     )
+    # Everything loaded so far lives as long as the process: keep the garbage collector from
+    # walking it again and again under ingest (measured: ~25% more results/s, docs/benchmarks.md).
+    gc.collect()
+    gc.freeze()
     uvicorn.run(application, host=host, port=port, log_level=log_level)
 
 
