@@ -61,6 +61,8 @@ from urllib.parse import quote
 import requests
 import sqlalchemy as sa
 
+from bench.report import write_marked_section
+
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:ingest -->", "<!-- /bench:ingest -->"
@@ -1472,16 +1474,7 @@ def notes(runs: list[DbRun], setup: dict[str, Any]) -> list[str]:
 
 def write_section(path: Path, text: str) -> None:
     """Replace (or append) our marked section, keeping everything else in the file."""
-    block = f"{BEGIN}\n{text}{END}\n"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        current = head + block + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(current)
+    write_marked_section(path, text, BEGIN, END)
 
 
 # --- main --------------------------------------------------------------------------------------

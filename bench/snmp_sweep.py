@@ -47,6 +47,7 @@ import yaml
 from agent import snmp_ber
 from agent.pool import JobError, cpu_count, run_pool
 from agent.snmp import SnmpClient, SnmpTarget, shared_client
+from bench.report import write_marked_section
 from checks.snmpdata import SnmpPlan
 
 REPO = Path(__file__).resolve().parents[1]
@@ -605,16 +606,7 @@ def notes(by: dict[str, Outcome], setup: dict[str, Any]) -> list[str]:
 
 def write_section(path: Path, text: str) -> None:
     """Replace (or append) our marked section, keeping everything else in the file."""
-    block = f"{BEGIN}\n{text}{END}\n"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        current = head + block + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(current)
+    write_marked_section(path, text, BEGIN, END)
 
 
 def missing_tools() -> list[str]:
