@@ -255,6 +255,19 @@ def _what(ticket: Mapping[str, Any]) -> str:
     return f"{check} [{item}]" if item else str(check)
 
 
+def short_summary(ticket: Mapping[str, Any]) -> str:
+    """The summary without the device/check/item the table's other columns already show."""
+    summary = str(ticket.get("summary", ""))
+    for prefix in (
+        f"{ticket.get('device')} {ticket.get('check')} {ticket.get('item')}:",
+        f"{ticket.get('device')} {ticket.get('check')}:",
+        f"{ticket.get('device')} {ticket.get('check')}",
+    ):
+        if summary.startswith(prefix) and len(summary) > len(prefix):
+            return summary[len(prefix) :].strip()
+    return summary
+
+
 def tickets_table(tickets: Sequence[Mapping[str, Any]], now: datetime) -> Table:
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for name in ("ticket", "level", "state", "device", "check", "summary", "SLA", "step"):
@@ -266,7 +279,7 @@ def tickets_table(tickets: Sequence[Mapping[str, Any]], now: datetime) -> Table:
             str(ticket.get("state", "?")),
             _where(ticket),
             _what(ticket),
-            str(ticket.get("summary", "")),
+            short_summary(ticket),
             sla_countdown(ticket, now),
             str(ticket.get("escalation_step", "")),
         )

@@ -579,3 +579,18 @@ def test_against_the_real_server(real_server: tuple[str, str], tmp_path: Path) -
     result = run(url, "list", token=token + "-revoked")
     assert result.exit_code == 2 and "the server refused the token (PATROL_TOKEN)" in result.output
     assert token not in result.output
+
+
+def test_list_summary_drops_what_the_other_columns_show() -> None:
+    from agent.cli_tickets import short_summary
+
+    ticket = {"device": "sw1", "check": "huawei.fans", "item": "FAN 0/2"}
+    assert short_summary({**ticket, "summary": "sw1 huawei.fans FAN 0/2: abnormal, 0%"}) == (
+        "abnormal, 0%"
+    )
+    assert short_summary({**ticket, "item": "", "summary": "sw1 huawei.fans: 1 of 2 failed"}) == (
+        "1 of 2 failed"
+    )
+    assert short_summary({**ticket, "summary": "customer called: fan noise"}) == (
+        "customer called: fan noise"
+    )
