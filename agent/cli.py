@@ -250,7 +250,7 @@ def sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agent.render import print_findings, print_sweep_summary
-    from agent.sweep import run_sweep
+    from agent.sweep import run_sweep, wire_form
     from checks.status import worst
 
     inv = open_inventory(inventory, EXIT_USAGE)
@@ -290,9 +290,7 @@ def sweep(
         out.print()
         print_findings(out, reports)
     if json_file is not None:
-        payload = {
-            "devices": [r.to_dict() | {"customer": r.customer, "site": r.site} for r in reports]
-        }
+        payload = {"devices": [wire_form(r) for r in reports]}
         json_file.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         err.print(f"wrote {len(reports)} reports to {json_file}")
     if client is not None:

@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from checks.check import CheckContext, SnmpCheck
 from checks.cli import (
+    commands_of,
     evaluate_cli_checks,
     followup_commands,
     load_cli_catalog,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from agent.snmp import SnmpClient
     from agent.state import CounterStore
 
+_C = TypeVar("_C", SnmpCheck, CliCheck)
 REACHABILITY = "snmp.reachability"
 SSH_REACHABILITY = "ssh.reachability"
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
@@ -88,19 +90,20 @@ class Collected:
 
 
 def select_checks(platform: str, role: str | None, check_ids: tuple[str, ...]) -> list[SnmpCheck]:
-    checks = load_catalog().for_platform(platform, role)
-    if check_ids:
-        checks = [c for c in checks if any(_matches(c.id, want) for want in check_ids)]
-    return checks
+    return _only(load_catalog().for_platform(platform, role), check_ids)
 
 
 def select_cli_checks(
     platform: str, role: str | None, check_ids: tuple[str, ...]
 ) -> list[CliCheck]:
-    checks = load_cli_catalog().for_platform(platform, role)
-    if check_ids:
-        checks = [c for c in checks if any(_matches(c.id, want) for want in check_ids)]
-    return checks
+    return _only(load_cli_catalog().for_platform(platform, role), check_ids)
+
+
+def _only(checks: list[_C], check_ids: tuple[str, ...]) -> list[_C]:
+    """`checks` limited to `check_ids` (exact ids, or prefixes ending in '.'); all when empty."""
+    if not check_ids:
+        return checks
+    return [c for c in checks if any(_matches(c.id, want) for want in check_ids)]
 
 
 def _matches(check_id: str, want: str) -> bool:
@@ -173,19 +176,18 @@ def _result(device: Device | str, check: str, status: Status, summary: str) -> R
     return Result(device=name, check=check, status=status, summary=summary)
 
 
-def _report(device: Device, results: list[Result]) -> DeviceReport:
+def report_of(device: Device, results: list[Result]) -> DeviceReport:
+    """A report of `device` made of `results` alone (nothing was read from it)."""
     info = DeviceInfo(name=device.name, address=device.address, platform=device.platform)
     return DeviceReport(device=info, results=results, customer=device.customer, site=device.site)
 
 
-def unreachable_report(
-    device: Device, reason: str, status: Status = Status.CRITICAL
-) -> DeviceReport:
-    return _report(device, [_result(device, REACHABILITY, status, reason)])
-
-
 def config_error_report(device: Device, reason: str) -> DeviceReport:
-    return _report(device, [_result(device, "config", Status.UNKNOWN, f"configuration: {reason}")])
+    return report_of(device, [config_result(device, reason)])
+
+
+def config_result(device: Device, reason: str) -> Result:
+    return _result(device, "config", Status.UNKNOWN, f"configuration: {reason}")
 
 
 @dataclass
@@ -246,7 +248,7 @@ async def _ssh_part(device: Device, platform: str, options: PollOptions) -> _Ssh
         reach = _result(device, SSH_REACHABILITY, Status.UNKNOWN, f"SSH not tried: {exc}")
         return _SshOutcome(reach=reach, failed=True)
     started = time.perf_counter()
-    commands = commands_for(cli_checks, platform)
+    commands = commands_of(cli_checks, platform)
     data = await collect_cli(
         target,
         commands,
@@ -270,12 +272,6 @@ async def _ssh_part(device: Device, platform: str, options: PollOptions) -> _Ssh
     )
     reach.duration_ms = elapsed
     return _SshOutcome(data=data, reach=reach)
-
-
-def commands_for(cli_checks: list[CliCheck], platform: str) -> tuple[str, ...]:
-    from checks.cli import commands_of
-
-    return commands_of(cli_checks, platform)
 
 
 # agent/ssh.py's reasons when no SSH session could be opened at all (nothing listens, no SSH
@@ -353,9 +349,7 @@ async def poll_device(
     )
     head: list[Result] = []
     if snmp.config_error is not None:
-        head.append(
-            _result(device, "config", Status.UNKNOWN, f"configuration: {snmp.config_error}")
-        )
+        head.append(config_result(device, snmp.config_error))
     snmp_down = snmp.data is None and snmp.reach is not None
     if snmp_down and (ssh.failed or not use_ssh):
         # Down on every transport: one reachability finding, not one per transport.

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checks.report import DeviceReport
+from checks.result import Result
 from checks.status import Status
 
 STYLE = {
@@ -59,6 +60,21 @@ def identity_line(report: DeviceReport) -> Text:
 MAX_ITEMS = 8
 
 
+def problem_lines(result: Result, limit: int | None, indent: str, hint: str) -> list[Text]:
+    """The failing items of `result`, worst first, at most `limit` of them and a "more" line."""
+    problems = result.problems
+    shown = problems if limit is None else problems[:limit]
+    lines = [
+        Text.assemble(
+            indent, status_text(item.status), f" {item.item}", (f"  {item.detail}", "dim")
+        )
+        for item in shown
+    ]
+    if len(shown) < len(problems):
+        lines.append(Text(f"{indent}… {len(problems) - len(shown)} more ({hint})", "dim"))
+    return lines
+
+
 def print_report(console: Console, report: DeviceReport, *, verbose: bool = False) -> None:
     console.print(identity_line(report))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -67,18 +83,8 @@ def print_report(console: Console, report: DeviceReport, *, verbose: bool = Fals
     table.add_column("summary")
     for result in report.results:
         table.add_row(status_text(result.status), result.check, escape(result.summary))
-        problems = result.problems
-        shown = problems if verbose else problems[:MAX_ITEMS]
-        for item in shown:
-            table.add_row(
-                "",
-                "",
-                Text.assemble(
-                    "  ", status_text(item.status), f" {item.item}", (f"  {item.detail}", "dim")
-                ),
-            )
-        if len(shown) < len(problems):
-            table.add_row("", "", Text(f"  … {len(problems) - len(shown)} more (--verbose)", "dim"))
+        for line in problem_lines(result, None if verbose else MAX_ITEMS, "  ", "--verbose"):
+            table.add_row("", "", line)
         if verbose:
             for metric in result.metrics:
                 label = f"{metric.name}{f' [{metric.item}]' if metric.item else ''}"
@@ -128,11 +134,9 @@ def print_findings(console: Console, reports: Iterable[DeviceReport]) -> None:
                     f"  {result.summary}",
                 )
             )
-            for item in result.problems:
-                console.print(
-                    Text.assemble(
-                        "      ", status_text(item.status), f" {item.item}  {item.detail}"
-                    )
-                )
+            for line in problem_lines(
+                result, MAX_ITEMS, "      ", "patrol diagnose DEVICE --verbose"
+            ):
+                console.print(line)
     if not any_found:
         console.print(Text("No findings: every check is OK.", style="green"))

@@ -43,26 +43,25 @@ async def sweep_job(job: SweepJob) -> dict[str, Any]:
 
     store = CounterStore(Path(job.state_dir)) if job.state_dir else None
     report, _ = await poll_device(job.device, process_client(), options=job.options, store=store)
-    out = report.to_dict()
-    out["customer"], out["site"] = job.device.customer, job.device.site
-    return out
+    return wire_form(report)
 
 
 def failed_job(job: SweepJob, exc: JobError) -> dict[str, Any]:
     """A bug or crash while polling one device becomes that device's UNKNOWN, nothing more."""
+    from agent.poller import report_of
+
     result = Result(
         device=job.device.name,
         check="poll",
         status=Status.UNKNOWN,
         summary=f"internal error while polling: {exc}",
     )
-    return {
-        "device": {"name": job.device.name, "address": job.device.address},
-        "status": result.status.value,
-        "results": [result.to_dict()],
-        "customer": job.device.customer,
-        "site": job.device.site,
-    }
+    return wire_form(report_of(job.device, [result]))
+
+
+def wire_form(report: DeviceReport) -> dict[str, Any]:
+    """A report as it crosses from a worker process: its JSON plus customer and site."""
+    return report.to_dict() | {"customer": report.customer, "site": report.site}
 
 
 def run_sweep(
