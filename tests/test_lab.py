@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -327,22 +326,7 @@ def test_cli_scenarios_and_errors_without_a_lab(tmp_path, monkeypatch) -> None:
 
 def free_port() -> int:
     """A UDP port free on every lab address, chosen at run time."""
-    rng = random.Random()
-    for _ in range(50):
-        port = rng.randrange(20000, 60000)
-        socks = []
-        try:
-            for dev in BANK:
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind((dev.address, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free UDP port on the lab addresses")
+    return free_lab_port()
 
 
 def alive(pid: int) -> bool:
