@@ -8,26 +8,36 @@ PUBLIC API:
     Ingestor.ingest(results) -> IngestReport     accepted, duplicates, opened/changed tickets
     Forbidden(reason)
 
+The results come in their validated wire form (server.schemas.ResultWire, what POST
+/api/v1/results parses); Result objects are converted first.
+
 One transaction per batch (Database.run, retried from scratch when it lost a race):
   1. INSERT the results ON CONFLICT (id) DO NOTHING RETURNING id: a result already stored (or
      twice in the batch) is a duplicate and changes nothing else; replaying a batch is harmless.
-  2. Upsert latest_checks (device, check) with the newest result of each check.
-  3. Faults: the problem rows of every observation are created if missing and locked
-     (SELECT ... FOR UPDATE, sorted: PostgreSQL serialises concurrent batches about the same
-     problem; SQLite serialises every writer anyway), then their tickets and the device's live
-     hand-registered tickets are locked; reachability results are applied first; each
-     observation goes through server.faults.apply_result with DeviceContext.unreachable from
-     the batch (problems.unreachable_in) or else the stored reachability state; the changed
-     problems and tickets are written (ticket UPDATE checks the revision), new tickets inserted
-     (the partial unique index uq_tickets_live_fingerprint refuses a second live ticket for a
+  2. Faults. A problem (device + check + item) has a row once it has been seen failing; most
+     results report nothing but OK about problems that never failed, and those change nothing,
+     so they cost no row and no rule. The batch's devices are locked first (PostgreSQL advisory
+     locks, in name order: two processes never judge the same device at once, which also
+     covers problems that have no row yet), then their stored problems (SELECT ... FOR UPDATE).
+     Every result of a check with a stored problem or a failure in the batch becomes
+     observations; those of stored problems and the failures are judged, the missing rows
+     created (a problem never seen before counts as seen OK when its check's latest stored
+     result was observed, so a late, older failure is stale as it would have been with a row).
+     Reachability results are applied first; each observation goes through
+     server.faults.apply_result with DeviceContext.unreachable from the batch
+     (problems.wire_unreachable_in) or else the stored reachability state; the changed problems
+     and tickets are written (ticket UPDATE checks the revision), new tickets inserted (the
+     partial unique index uq_tickets_live_fingerprint refuses a second live ticket for a
      problem: the loser retries and finds the winner's), Notify actions go to the outbox.
+  3. Upsert latest_checks (device, check) with the newest result of each check (after step 2,
+     which reads the latest stored before this batch).
 Nothing is committed piecemeal: the API answers 200 only after the commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,13 +45,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from checks.result import Result
+from checks.status import Status
 from server import faults, storage
 from server.clock import Clock
 from server.db import Database
 from server.directory import Directory
 from server.models import results
 from server.policy import Policy, is_reachability
-from server.problems import Fingerprint, Observation, ProblemState, observations, unreachable_in
+from server.problems import (
+    Fingerprint,
+    Observation,
+    ProblemState,
+    unreachable_from_states,
+    wire_all_ok,
+    wire_observations,
+    wire_unreachable_in,
+)
+from server.schemas import ResultWire, wire_of
 from server.tickets import Notify, Ticket
 
 
@@ -61,6 +81,10 @@ class IngestReport:
     notifications: int = 0
 
 
+def _wire(batch: Sequence[ResultWire | Result]) -> list[ResultWire]:
+    return [wire_of(r) if isinstance(r, Result) else r for r in batch]
+
+
 class Ingestor:
     def __init__(self, db: Database, policy: Policy, directory: Directory, clock: Clock):
         self.db = db
@@ -68,26 +92,24 @@ class Ingestor:
         self.directory = directory
         self.clock = clock
 
-    def authorize(self, batch: Sequence[Result], customer: str | None = None) -> None:
+    def authorize(self, batch: Sequence[ResultWire | Result], customer: str | None = None) -> None:
         """Every result must be about a device of the inventory, of the agent's customer when
         the caller is an agent."""
-        for index, result in enumerate(batch):
-            device = self.directory.device(result.device)
+        for index, result in enumerate(_wire(batch)):
+            name = result["device"]
+            device = self.directory.device(name)
             if device is None:
-                raise Forbidden(
-                    f"results[{index}]: device {result.device!r} is not in the inventory"
-                )
+                raise Forbidden(f"results[{index}]: device {name!r} is not in the inventory")
             if customer is not None and device.customer != customer:
                 raise Forbidden(
-                    f"results[{index}]: device {result.device!r} does not belong to customer "
-                    f"{customer!r}"
+                    f"results[{index}]: device {name!r} does not belong to customer {customer!r}"
                 )
 
-    def ingest(self, batch: Sequence[Result]) -> IngestReport:
+    def ingest(self, batch: Sequence[ResultWire | Result]) -> IngestReport:
         now = self.clock.now()
-        unique: dict[str, Result] = {}
-        for result in batch:
-            unique.setdefault(result.id, result)
+        unique: dict[str, ResultWire] = {}
+        for result in _wire(batch):
+            unique.setdefault(result["id"], result)
         in_batch_duplicates = len(batch) - len(unique)
         report = self.db.run(lambda conn: self._apply(conn, list(unique.values()), now))
         report.duplicates += in_batch_duplicates
@@ -95,84 +117,105 @@ class Ingestor:
 
     # --- the transaction ---
 
-    def _apply(self, conn: Connection, batch: list[Result], now: datetime) -> IngestReport:
+    def _apply(self, conn: Connection, batch: list[ResultWire], now: datetime) -> IngestReport:
         report = IngestReport()
         stored = self._store(conn, batch, now)
         report.accepted = len(stored)
         report.duplicates = len(batch) - len(stored)
         if stored:
-            self._update_latest(conn, stored)
             self._faults(conn, stored, now, report)
+            self._update_latest(conn, stored)
         return report
 
-    def _store(self, conn: Connection, batch: list[Result], now: datetime) -> list[Result]:
+    def _store(self, conn: Connection, batch: list[ResultWire], now: datetime) -> list[ResultWire]:
         rows = [
             {
-                "id": r.id,
-                "device": r.device,
-                "check": r.check,
-                "status": r.status.value,
-                "observed_at": r.observed_at,
+                "id": r["id"],
+                "device": r["device"],
+                "check": r["check"],
+                "status": r["status"],
+                "observed_at": r["observed_at"],
                 "received_at": now,
-                "payload": r.to_dict(),
+                "payload": r,
             }
             for r in batch
         ]
         inserted = storage.insert_results(conn, rows)
-        return [r for r in batch if r.id in inserted]
+        return [r for r in batch if r["id"] in inserted]
 
-    def _update_latest(self, conn: Connection, stored: list[Result]) -> None:
-        newest: dict[tuple[str, str], Result] = {}
+    def _update_latest(self, conn: Connection, stored: list[ResultWire]) -> None:
+        newest: dict[tuple[str, str], ResultWire] = {}
         for r in stored:
-            key = (r.device, r.check)
-            if key not in newest or r.observed_at >= newest[key].observed_at:
+            key = (r["device"], r["check"])
+            seen = newest.get(key)
+            if seen is None or r["observed_at"] >= seen["observed_at"]:
                 newest[key] = r
         rows = [
             {
-                "device": r.device,
-                "check": r.check,
-                "status": r.status.value,
-                "summary": r.summary,
-                "observed_at": r.observed_at,
-                "result_id": r.id,
-                "items": [i.to_dict() for i in r.items],
+                "device": r["device"],
+                "check": r["check"],
+                "status": r["status"],
+                "summary": r["summary"],
+                "observed_at": r["observed_at"],
+                "result_id": r["id"],
+                "items": r["items"],
             }
-            for r in sorted(newest.values(), key=lambda r: (r.device, r.check))
+            for _, r in sorted(newest.items())
         ]
         storage.upsert_latest_checks(conn, rows)
 
-    def _faults(
-        self, conn: Connection, stored: list[Result], now: datetime, report: IngestReport
-    ) -> None:
+    def _judged(
+        self, stored: list[ResultWire], known: dict[Fingerprint, ProblemState]
+    ) -> list[Observation]:
+        """The observations that can change something, in the order they are applied: those of
+        stored problems and the failures. Every result of a check with either is turned into
+        observations (an OK after a failure in the same batch must count)."""
+        hot = {(fp.device, fp.check) for fp in known}
+        hot.update((r["device"], r["check"]) for r in stored if not wire_all_ok(r))
+        chosen = [r for r in stored if (r["device"], r["check"]) in hot]
         # Reachability first (it decides what the other results of the device may do), then in
         # the order the devices were observed: a result older than its problem's last one is
         # ignored as stale by the domain.
-        ordered = sorted(
-            stored, key=lambda r: (not is_reachability(r.check), r.observed_at, r.device)
-        )
-        per_check = {check: self.policy.per_check(check) for check in {r.check for r in stored}}
-        pending: list[Observation] = [
-            o for r in ordered for o in observations(r, per_check=per_check[r.check])
-        ]
-        devices = sorted({r.device for r in stored})
+        chosen.sort(key=lambda r: (not is_reachability(r["check"]), r["observed_at"], r["device"]))
+        per_check = {check: self.policy.per_check(check) for check in {r["check"] for r in chosen}}
+        pending = [o for r in chosen for o in wire_observations(r, per_check=per_check[r["check"]])]
+        failing = {o.fingerprint for o in pending if o.status is not Status.OK}
+        return [o for o in pending if o.fingerprint in known or o.fingerprint in failing]
 
-        states = storage.load_problem_states(
-            conn, (o.fingerprint for o in pending), lock=True, create=True
+    def _faults(
+        self, conn: Connection, stored: list[ResultWire], now: datetime, report: IngestReport
+    ) -> None:
+        devices = sorted({r["device"] for r in stored})
+        storage.lock_devices(conn, devices)
+        known = storage.device_problem_states(conn, devices, lock=True)
+        stored_unreachable = unreachable_from_states(known.values())
+        pending = self._judged(stored, known)
+        if not pending:
+            return
+        states = dict(known)
+        missing = {o.fingerprint for o in pending} - states.keys()
+        if missing:
+            states.update(storage.load_problem_states(conn, missing, lock=True, create=True))
+        self._first_seen(conn, states)
+        before_states = dict(known)
+
+        judged = {o.fingerprint for o in pending}
+        ticket_ids = {s.ticket_id for fp, s in states.items() if s.ticket_id and fp in judged}
+        # Without their timelines: the rules only append events (update_ticket writes those).
+        tickets = storage.load_tickets(conn, ticket_ids, lock=True, events=False)
+        judged_devices = sorted({o.fingerprint.device for o in pending})
+        failing_devices = sorted(
+            {o.fingerprint.device for o in pending if o.status is not Status.OK}
         )
-        before_states = dict(states)
-        ticket_ids = {s.ticket_id for s in states.values() if s.ticket_id}
-        tickets = storage.load_tickets(conn, ticket_ids, lock=True)
-        candidates = storage.hand_candidates(conn, devices, lock=True)
+        candidates = storage.hand_candidates(conn, failing_devices, lock=True, events=False)
         for listed in candidates.values():
             for ticket in listed:
                 tickets.setdefault(ticket.id, ticket)
         loaded: dict[str, Ticket] = dict(tickets)
 
-        in_batch = unreachable_in(stored)
-        unreachable = storage.stored_unreachable(conn, [d for d in devices if d not in in_batch])
-        unreachable.update(in_batch)
+        unreachable = {**stored_unreachable, **wire_unreachable_in(stored)}
         contexts = {}
-        for device in devices:
+        for device in judged_devices:
             context = self.directory.context(device, unreachable=unreachable.get(device, False))
             if context is None:  # authorize() let it in; the inventory changed under us
                 raise ValueError(f"device {device!r} is not in the inventory")
@@ -220,6 +263,19 @@ class Ingestor:
         report.opened = opened
         report.changed = sorted(changed)
         report.notifications = len(notes)
+
+    def _first_seen(self, conn: Connection, states: dict[Fingerprint, ProblemState]) -> None:
+        """A problem never observed counts as seen OK when its check's latest stored result
+        (before this batch) was observed: it was not failing then, or it would have a row. So
+        a failure older than that result is stale, as it would be for a problem with a row."""
+        fresh = [fp for fp, s in states.items() if s.last_seen_at is None]
+        if not fresh:
+            return
+        seen = storage.latest_observed(conn, {(fp.device, fp.check) for fp in fresh})
+        for fp in fresh:
+            at = seen.get((fp.device, fp.check))
+            if at is not None:
+                states[fp] = replace(states[fp], last_status=Status.OK, last_seen_at=at)
 
 
 def result_rows_for(conn: Connection, device: str, limit: int) -> list[dict[str, Any]]:

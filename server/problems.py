@@ -16,7 +16,7 @@ CPU or temperature threshold) and OK when they do: a failed fan is one problem, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -75,28 +75,84 @@ def observations(
 ) -> list[Observation]:
     """The problems a Result speaks about: one per item, plus the check-level one; only the
     check-level one when `per_check` (event checks: logs, alarms, error logs)."""
+    return _observations(
+        result.device,
+        result.check,
+        result.status,
+        result.summary,
+        result.observed_at,
+        result.level,
+        result.id,
+        [(i.item, i.status, i.detail) for i in result.items],
+        inspection=inspection,
+        per_check=per_check,
+    )
 
+
+_STATUS = {s.value: s for s in Status}
+
+
+def wire_observations(result: Mapping[str, Any], *, per_check: bool = False) -> list[Observation]:
+    """observations() of a Result in its validated wire form (server.schemas.ResultWire): what
+    ingestion works on, without building the Result first."""
+    return _observations(
+        result["device"],
+        result["check"],
+        _STATUS[result["status"]],
+        result["summary"],
+        result["observed_at"],
+        result["level"],
+        result["id"],
+        [(i["item"], _STATUS[i["status"]], i["detail"]) for i in result["items"]],
+        per_check=per_check,
+    )
+
+
+def wire_all_ok(result: Mapping[str, Any]) -> bool:
+    """Does a wire Result report nothing but OK (itself and every item)? Such a result changes
+    no problem that has never failed."""
+    if result["status"] != "OK":
+        return False
+    # (a loop: all() over a generator costs twice as much here)
+    for item in result["items"]:  # noqa: SIM110
+        if item["status"] != "OK":
+            return False
+    return True
+
+
+def _observations(
+    device: str,
+    check: str,
+    status: Status,
+    summary: str,
+    observed_at: datetime,
+    level: int | None,
+    result_id: str,
+    items: Sequence[tuple[str, Status, str]],
+    *,
+    inspection: bool = False,
+    per_check: bool = False,
+) -> list[Observation]:
     def make(item: str, status: Status, summary: str) -> Observation:
         return Observation(
-            fingerprint=Fingerprint(result.device, result.check, item),
+            fingerprint=Fingerprint(device, check, item),
             status=status,
             summary=summary,
-            observed_at=result.observed_at,
-            declared_level=result.level if status is not Status.OK else None,
+            observed_at=observed_at,
+            declared_level=level if status is not Status.OK else None,
             inspection=inspection,
-            result_id=result.id,
+            result_id=result_id,
         )
 
     if per_check:
-        return [make("", result.status, result.summary)]
+        return [make("", status, summary)]
     out: list[Observation] = []
-    for item in result.items:
-        detail = item.detail or f"{item.item} {item.status}"
-        out.append(make(item.item, item.status, detail))
-    items_worst = worst(i.status for i in result.items)
-    explained = result.status.severity <= items_worst.severity
-    check_status = Status.OK if result.items and explained else result.status
-    out.append(make("", check_status, result.summary))
+    for item, item_status, detail in items:
+        out.append(make(item, item_status, detail or f"{item} {item_status}"))
+    items_worst = worst(i[1] for i in items)
+    explained = status.severity <= items_worst.severity
+    check_status = Status.OK if items and explained else status
+    out.append(make("", check_status, summary))
     return out
 
 
@@ -234,3 +290,35 @@ def unreachable_in(results: Iterable[Result]) -> dict[str, bool]:
             if seen is None or result.observed_at >= seen.observed_at:
                 latest[result.device] = result
     return {name: means_unreachable(r.check, r.status) for name, r in latest.items()}
+
+
+def wire_unreachable_in(results: Iterable[Mapping[str, Any]]) -> dict[str, bool]:
+    """unreachable_in() of wire Results (server.schemas.ResultWire)."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for result in results:
+        if is_reachability(result["check"]):
+            seen = latest.get(result["device"])
+            if seen is None or result["observed_at"] >= seen["observed_at"]:
+                latest[result["device"]] = result
+    return {name: means_unreachable(r["check"], _STATUS[r["status"]]) for name, r in latest.items()}
+
+
+def unreachable_from_states(states: Iterable[ProblemState]) -> dict[str, bool]:
+    """Per device: is its latest stored reachability problem CRITICAL? Devices without a
+    reachability problem seen yet are absent."""
+    latest: dict[str, ProblemState] = {}
+    for state in states:
+        if (
+            state.item
+            or not is_reachability(state.check)
+            or state.last_status is None
+            or state.last_seen_at is None
+        ):
+            continue
+        seen = latest.get(state.device)
+        if seen is None or (seen.last_seen_at and state.last_seen_at >= seen.last_seen_at):
+            latest[state.device] = state
+    return {
+        device: means_unreachable(s.check, s.last_status)  # type: ignore[arg-type]
+        for device, s in latest.items()
+    }

@@ -10,6 +10,10 @@ PUBLIC API (used by server.ingest, server.ticket_service, server.scheduler):
     insert_ticket(conn, ticket, now) / update_ticket(conn, before, after, now)
                                               update_ticket raises db.Conflict on a stale revision
     load_problem_states(conn, fingerprints, lock, create) -> {Fingerprint: ProblemState}
+    device_problem_states(conn, devices, lock) -> {Fingerprint: ProblemState}   all their rows
+    lock_devices(conn, devices)               serialise batches about the same devices
+    insert_results(conn, rows) -> inserted ids; upsert_latest_checks(conn, rows)
+    latest_observed(conn, [(device, check)]) -> {(device, check): observed_at}
     save_problem_states(conn, states)
     stored_unreachable(conn, devices) -> {device: bool}
     queue_notifications(conn, notes, now)     outbox rows, in the caller's transaction
@@ -27,6 +31,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
+import pydantic_core
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -43,8 +48,7 @@ from server.models import (
     ticket_events,
     tickets,
 )
-from server.policy import is_reachability
-from server.problems import Fingerprint, ProblemState, means_unreachable
+from server.problems import Fingerprint, ProblemState, unreachable_from_states
 from server.tickets import ACTIVE_ORDER, Event, Notify, Ticket
 
 CHUNK = 500  # rows per statement: well under SQLite's and PostgreSQL's parameter limits
@@ -84,7 +88,7 @@ def ticket_number(ticket_id: str) -> int:
 
 
 def _row(ticket: Ticket, now: datetime) -> dict[str, Any]:
-    data = ticket.to_dict()
+    data = replace(ticket, events=()).to_dict()  # (the timeline has its own table)
     data.pop("events")
     return {
         "id": ticket.id,
@@ -152,9 +156,13 @@ def add_event(
     )
 
 
-def _tickets_from_rows(conn: Connection, rows: Sequence[Any]) -> list[Ticket]:
+def _tickets_from_rows(
+    conn: Connection, rows: Sequence[Any], *, events: bool = True
+) -> list[Ticket]:
     if not rows:
         return []
+    if not events:
+        return [Ticket.from_dict({**r.data, "events": []}) for r in rows]
     ids = [r.id for r in rows]
     events: dict[str, list[Event]] = {i: [] for i in ids}
     for part in chunks(ids):
@@ -177,7 +185,11 @@ def _tickets_from_rows(conn: Connection, rows: Sequence[Any]) -> list[Ticket]:
     return out
 
 
-def load_tickets(conn: Connection, ids: Iterable[str], *, lock: bool = False) -> dict[str, Ticket]:
+def load_tickets(
+    conn: Connection, ids: Iterable[str], *, lock: bool = False, events: bool = True
+) -> dict[str, Ticket]:
+    """The tickets with these ids; without `events` their timelines are left empty (enough to
+    apply a change and write it: update_ticket writes the events added since loading)."""
     wanted = sorted(set(ids))
     rows: list[Any] = []
     for part in chunks(wanted):
@@ -186,7 +198,7 @@ def load_tickets(conn: Connection, ids: Iterable[str], *, lock: bool = False) ->
         if lock:
             query = query.with_for_update()
         rows.extend(conn.execute(query).all())
-    return {t.id: t for t in _tickets_from_rows(conn, rows)}
+    return {t.id: t for t in _tickets_from_rows(conn, rows, events=events)}
 
 
 def query_tickets(
@@ -213,7 +225,7 @@ def query_tickets(
 
 
 def hand_candidates(
-    conn: Connection, devices: Iterable[str], *, lock: bool = False
+    conn: Connection, devices: Iterable[str], *, lock: bool = False, events: bool = True
 ) -> dict[str, list[Ticket]]:
     """Live hand-registered tickets not yet linked to a problem, per device, oldest first."""
     wanted = sorted(set(devices))
@@ -232,7 +244,9 @@ def hand_candidates(
             query = query.with_for_update()
         rows.extend(conn.execute(query).all())
     out: dict[str, list[Ticket]] = {}
-    for ticket in sorted(_tickets_from_rows(conn, rows), key=lambda t: (t.opened_at, t.id)):
+    for ticket in sorted(
+        _tickets_from_rows(conn, rows, events=events), key=lambda t: (t.opened_at, t.id)
+    ):
         assert ticket.device is not None
         out.setdefault(ticket.device, []).append(ticket)
     return out
@@ -279,8 +293,9 @@ def _state_values(state: ProblemState) -> dict[str, Any]:
 # Python by the driver).
 #
 # Column kinds: "text", "integer", "timestamptz" (the value already in its stored form, see
-# _time_binder) and "json" (the value already serialised: a JSON string inside the JSON row,
-# so that SQLite keeps its exact text and PostgreSQL parses it once).
+# _time_binder) and "json" (an object or array, nested as it is in the JSON row: SQLite stores
+# its text, PostgreSQL its jsonb). The rows are encoded by pydantic-core's encoder in one call
+# (datetimes inside a JSON value become ISO 8601 text).
 
 _STATE_KEY = (("device", "text"), ("check", "text"), ("item", "text"))
 _STATE_VALUES = (
@@ -296,7 +311,7 @@ _PG_FIELD = {
     "text": "v->>{i}",
     "integer": "CAST(v->>{i} AS integer)",
     "timestamptz": "CAST(v->>{i} AS timestamptz)",
-    "json": "CAST(v->>{i} AS jsonb)",
+    "json": "CAST(v->{i} AS jsonb)",
 }
 
 
@@ -332,7 +347,7 @@ def bulk_source(
             f"json_extract(value, '$[{i}]') AS {_q(name)}" for i, (name, _) in enumerate(columns)
         )
         source = f"(SELECT {fields} FROM json_each(:{alias}))"
-    return f"{source} AS {alias}", {alias: json.dumps(rows, separators=(",", ":"))}
+    return f"{source} AS {alias}", {alias: pydantic_core.to_json(rows).decode()}
 
 
 _RESULT_COLUMNS = (
@@ -355,16 +370,14 @@ _LATEST_COLUMNS = (
 )
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
-
-
 def insert_results(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> set[str]:
     """INSERT the results rows (the `results` columns) ON CONFLICT (id) DO NOTHING: the ids
     actually inserted (the others were stored already)."""
     if not rows:
         return set()
-    if conn.dialect.name == "postgresql":  # (SQLite: no faster in bulk)
+    if conn.dialect.name == "sqlite" and bulk_supported(conn):
+        return _insert_results_sqlite(conn, rows)
+    if bulk_supported(conn):
         time = _time_binder(conn)
         source, params = bulk_source(
             conn,
@@ -378,7 +391,7 @@ def insert_results(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> set[s
                     r["status"],
                     time(r["observed_at"]),
                     time(r["received_at"]),
-                    _dumps(r["payload"]),
+                    r["payload"],
                 )
                 for r in rows
             ],
@@ -386,7 +399,8 @@ def insert_results(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> set[s
         names = ", ".join(_q(name) for name, _ in _RESULT_COLUMNS)
         query = sa.text(
             f"INSERT INTO results ({names}) SELECT {names} FROM {source} "
-            "ON CONFLICT (id) DO NOTHING RETURNING id"
+            # WHERE true: SQLite would read ON CONFLICT as a join constraint without it.
+            "WHERE true ON CONFLICT (id) DO NOTHING RETURNING id"
         )
         return set(conn.execute(query, params).scalars())
     # One cached statement, many parameter sets (insertmanyvalues).
@@ -395,7 +409,48 @@ def insert_results(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> set[s
         .on_conflict_do_nothing(index_elements=["id"])
         .returning(results.c.id)
     )
-    return set(conn.execute(query, list(rows)).scalars())
+    return set(
+        conn.execute(query, [{**r, "payload": _plain(r["payload"])} for r in rows]).scalars()
+    )
+
+
+def _insert_results_sqlite(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    # SQLite runs in this process: unpacking one JSON parameter (json_each, then json_extract
+    # rendering each payload again) cost twice what the sqlite3 module's executemany of
+    # ready tuples does. One writer at a time, so the ids found stored cannot change before
+    # the INSERT.
+    ids = [r["id"] for r in rows]
+    stored = set(
+        conn.exec_driver_sql(
+            "SELECT id FROM results WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        ).scalars()
+    )
+    time = _time_binder(conn)
+    fresh: dict[str, tuple[Any, ...]] = {}
+    for r in rows:
+        rid = r["id"]
+        if rid not in stored and rid not in fresh:
+            fresh[rid] = (
+                rid,
+                r["device"],
+                r["check"],
+                r["status"],
+                time(r["observed_at"]),
+                time(r["received_at"]),
+                pydantic_core.to_json(r["payload"]).decode(),
+            )
+    if fresh:
+        names = ", ".join(_q(name) for name, _ in _RESULT_COLUMNS)
+        conn.exec_driver_sql(
+            f"INSERT INTO results ({names}) VALUES (?, ?, ?, ?, ?, ?, ?)", list(fresh.values())
+        )
+    return set(fresh)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value with its datetimes as ISO 8601 text (what the bulk encoder writes)."""
+    return json.loads(pydantic_core.to_json(value))
 
 
 def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -403,7 +458,30 @@ def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) ->
     unless that one was observed later."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":  # (SQLite: no faster in bulk)
+    if conn.dialect.name == "sqlite" and bulk_supported(conn):
+        # (as _insert_results_sqlite: ready tuples beat unpacking JSON in this process)
+        time = _time_binder(conn)
+        names = ", ".join(_q(name) for name, _ in _LATEST_COLUMNS)
+        updates = ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n, _ in _LATEST_COLUMNS[2:])
+        conn.exec_driver_sql(
+            f"INSERT INTO latest_checks ({names}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            f'ON CONFLICT (device, "check") DO UPDATE SET {updates} '
+            "WHERE latest_checks.observed_at <= excluded.observed_at",
+            [
+                (
+                    r["device"],
+                    r["check"],
+                    r["status"],
+                    r["summary"],
+                    time(r["observed_at"]),
+                    r["result_id"],
+                    pydantic_core.to_json(r["items"]).decode(),
+                )
+                for r in rows
+            ],
+        )
+        return
+    if bulk_supported(conn):
         time = _time_binder(conn)
         source, params = bulk_source(
             conn,
@@ -417,7 +495,7 @@ def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) ->
                     r["summary"],
                     time(r["observed_at"]),
                     r["result_id"],
-                    _dumps(r["items"]),
+                    r["items"],
                 )
                 for r in rows
             ],
@@ -427,7 +505,7 @@ def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) ->
         conn.execute(
             sa.text(
                 f"INSERT INTO latest_checks ({names}) SELECT {names} FROM {source} "
-                f'ON CONFLICT (device, "check") DO UPDATE SET {updates} '
+                f'WHERE true ON CONFLICT (device, "check") DO UPDATE SET {updates} '
                 "WHERE latest_checks.observed_at <= excluded.observed_at"
             ),
             params,
@@ -449,6 +527,34 @@ def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) ->
         ),
         list(rows),
     )
+
+
+def latest_observed(
+    conn: Connection, checks: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], datetime]:
+    """When the stored latest result of each (device, check) was observed (absent: none)."""
+    wanted = sorted(set(checks))
+    if not wanted:
+        return {}
+    reader = _time_reader(conn)
+    out: dict[tuple[str, str], datetime] = {}
+    if bulk_supported(conn):
+        source, params = bulk_source(conn, "c", _STATE_KEY[:2], wanted)
+        query = sa.text(
+            'SELECT l.device, l."check", l.observed_at FROM latest_checks AS l JOIN '
+            f'{source} ON l.device = c.device AND l."check" = c."check"'
+        )
+        for device, check, observed in conn.execute(query, params):
+            out[(device, check)] = reader(observed)
+        return out
+    key = sa.tuple_(latest_checks.c.device, latest_checks.c.check)
+    for part in chunks(wanted):
+        query = sa.select(
+            latest_checks.c.device, latest_checks.c.check, latest_checks.c.observed_at
+        ).where(key.in_(list(part)))
+        for row in conn.execute(query):
+            out[(row.device, row.check)] = row.observed_at
+    return out
 
 
 def _iso_aware(value: datetime) -> str:
@@ -558,8 +664,12 @@ def _load_problem_states_bulk(
         'ORDER BY p.device, p."check", p.item'
         + (" FOR UPDATE OF p" if lock and conn.dialect.name == "postgresql" else "")
     )
+    return _states_from_raw(conn, conn.execute(query, params))
+
+
+def _states_from_raw(conn: Connection, rows: Iterable[Any]) -> dict[Fingerprint, ProblemState]:
     # Raw driver rows, converted here: SQLAlchemy's per-value result processing was a third
-    # of this function's cost.
+    # of the loading's cost.
     time = _time_reader(conn)
     out: dict[Fingerprint, ProblemState] = {}
     for (
@@ -573,7 +683,7 @@ def _load_problem_states_bulk(
         failing,
         ok,
         ticket,
-    ) in conn.execute(query, params):
+    ) in rows:
         state = ProblemState(
             device=device,
             check=check,
@@ -588,6 +698,56 @@ def _load_problem_states_bulk(
         )
         out[Fingerprint(device, check, item)] = state
     return out
+
+
+def device_problem_states(
+    conn: Connection, devices: Iterable[str], *, lock: bool = False
+) -> dict[Fingerprint, ProblemState]:
+    """Every stored problem of these devices (a problem has a row once it was seen failing),
+    row-locked in (device, check, item) order when `lock`."""
+    wanted = sorted(set(devices))
+    if not wanted:
+        return {}
+    if not bulk_supported(conn):
+        out: dict[Fingerprint, ProblemState] = {}
+        for part in chunks(wanted):
+            query = (
+                sa.select(problem_states)
+                .where(problem_states.c.device.in_(part))
+                .order_by(problem_states.c.device, problem_states.c.check, problem_states.c.item)
+            )
+            if lock:
+                query = query.with_for_update()
+            for row in conn.execute(query):
+                state = _state_from_row(row)
+                out[state.fingerprint] = state
+        return out
+    source, params = bulk_source(conn, "d", _STATE_KEY[:1], [(d,) for d in wanted])
+    columns = ", ".join(f"p.{_q(name)}" for name, _ in _STATE_KEY + _STATE_VALUES)
+    query = sa.text(
+        f"SELECT {columns} FROM problem_states AS p WHERE p.device IN "
+        f"(SELECT d.device FROM {source}) "
+        'ORDER BY p.device, p."check", p.item'
+        + (" FOR UPDATE OF p" if lock and conn.dialect.name == "postgresql" else "")
+    )
+    return _states_from_raw(conn, conn.execute(query, params))
+
+
+def lock_devices(conn: Connection, devices: Iterable[str]) -> None:
+    """Serialise the transactions about these devices across processes until commit
+    (PostgreSQL: transaction-scoped advisory locks, taken in name order so that two batches
+    cannot deadlock; SQLite has one writer at a time anyway). Ingestion needs it because a
+    problem that has never failed has no row to lock."""
+    wanted = sorted(set(devices))
+    if conn.dialect.name != "postgresql" or not wanted:
+        return
+    conn.execute(
+        sa.text(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(d, 0) AS k "
+            "FROM json_array_elements_text(CAST(:d AS json)) AS t(d) ORDER BY k) AS s"
+        ),
+        {"d": pydantic_core.to_json(wanted).decode()},
+    )
 
 
 def save_problem_states(conn: Connection, states: Iterable[ProblemState]) -> None:
@@ -655,7 +815,7 @@ def problem_state(conn: Connection, fingerprint: Fingerprint) -> ProblemState | 
 def stored_unreachable(conn: Connection, devices: Iterable[str]) -> dict[str, bool]:
     """Per device: is its latest stored reachability problem CRITICAL? (absent: no state)."""
     wanted = sorted(set(devices))
-    latest: dict[str, ProblemState] = {}
+    states: list[ProblemState] = []
     for part in chunks(wanted):
         query = sa.select(problem_states).where(
             problem_states.c.device.in_(part),
@@ -666,18 +826,8 @@ def stored_unreachable(conn: Connection, devices: Iterable[str]) -> dict[str, bo
             ),
             problem_states.c.last_seen_at.is_not(None),
         )
-        for row in conn.execute(query):
-            state = _state_from_row(row)
-            if not is_reachability(state.check) or state.last_status is None:
-                continue
-            seen = latest.get(state.device)
-            assert state.last_seen_at is not None
-            if seen is None or (seen.last_seen_at and state.last_seen_at >= seen.last_seen_at):
-                latest[state.device] = state
-    return {
-        device: means_unreachable(s.check, s.last_status)  # type: ignore[arg-type]
-        for device, s in latest.items()
-    }
+        states.extend(_state_from_row(row) for row in conn.execute(query))
+    return unreachable_from_states(states)
 
 
 # --- outbox ---------------------------------------------------------------------------------
@@ -699,7 +849,7 @@ def queue_notifications(
         ticket = (tickets_by_id or {}).get(ticket_id)
         if ticket is None:
             return None
-        data = ticket.to_dict()
+        data = replace(ticket, events=()).to_dict()
         data.pop("events")
         return data
 

@@ -9,7 +9,6 @@ outside the agent's customer or not in the inventory (403), a result from the fu
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.problems import to_iso
 from server.routes.deps import Pusher, Services_
-from server.schemas import BatchInvalid, IngestOut, ResultIn, parse_results
+from server.schemas import BatchInvalid, IngestOut, ResultIn, parse_body
 
 router = APIRouter(tags=["results"])
 
@@ -39,10 +38,6 @@ _BODY_SCHEMA = {
         },
     }
 }
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -74,28 +69,19 @@ async def post_results(request: Request, services: Services_, caller: Pusher) ->
     limit = services.config.max_batch
     raw = await _read_limited(request, limit * BYTES_PER_RESULT + 1024 * 1024)
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
-        raise HTTPException(422, f"the body is not valid JSON: {exc}") from None
-    if not isinstance(data, list):
-        raise HTTPException(422, "expected a JSON array of results")
-    if len(data) > limit:
-        raise HTTPException(
-            413, f"{len(data)} results in one batch; the limit is {limit} (ingest.max_batch)"
-        )
-    try:
-        batch = parse_results(data)
+        batch = parse_body(raw, limit)
     except BatchInvalid as exc:
-        raise HTTPException(422, "; ".join(exc.reasons)) from None
+        raise HTTPException(exc.status, "; ".join(exc.reasons)) from None
     ingestor = services.ingestor
     ingestor.authorize(batch, caller.customer if caller.role == "agent" else None)
-    horizon = services.clock.now() + MAX_CLOCK_SKEW
+    now = services.clock.now()
+    horizon = now + MAX_CLOCK_SKEW
     for index, result in enumerate(batch):
-        if result.observed_at > horizon:
+        if result["observed_at"] > horizon:
             raise HTTPException(
                 422,
-                f"results[{index}].observed_at {to_iso(result.observed_at)} is in the future "
-                f"(server time {to_iso(services.clock.now())}); check the sender's clock",
+                f"results[{index}].observed_at {to_iso(result['observed_at'])} is in the future "
+                f"(server time {to_iso(now)}); check the sender's clock",
             )
     started = time.perf_counter()
     report = await run_in_threadpool(ingestor.ingest, batch)
