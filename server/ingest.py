@@ -56,7 +56,6 @@ from server.problems import (
     Fingerprint,
     Observation,
     ProblemState,
-    unreachable_from_states,
     wire_all_ok,
     wire_observations,
     wire_unreachable_in,
@@ -79,6 +78,14 @@ class IngestReport:
     changed: list[str] = field(default_factory=list)  # existing tickets changed
     held_back: dict[str, int] = field(default_factory=dict)  # reason -> observations
     notifications: int = 0
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    batch: list[ResultWire]  # without the duplicates within it
+    results: storage.ResultsInsert
+    latest: storage.LatestUpsert
+    failing: set[str]  # ids of the results that report something not OK
 
 
 def _wire(batch: Sequence[ResultWire | Result]) -> list[ResultWire]:
@@ -111,67 +118,80 @@ class Ingestor:
         for result in _wire(batch):
             unique.setdefault(result["id"], result)
         in_batch_duplicates = len(batch) - len(unique)
-        report = self.db.run(lambda conn: self._apply(conn, list(unique.values()), now))
+        prepared = self._prepare(list(unique.values()), now)
+        report = self.db.run(lambda conn: self._apply(conn, prepared, now))
         report.duplicates += in_batch_duplicates
         return report
 
-    # --- the transaction ---
-
-    def _apply(self, conn: Connection, batch: list[ResultWire], now: datetime) -> IngestReport:
-        report = IngestReport()
-        stored = self._store(conn, batch, now)
-        report.accepted = len(stored)
-        report.duplicates = len(batch) - len(stored)
-        if stored:
-            self._faults(conn, stored, now, report)
-            self._update_latest(conn, stored)
-        return report
-
-    def _store(self, conn: Connection, batch: list[ResultWire], now: datetime) -> list[ResultWire]:
-        rows = [
-            {
-                "id": r["id"],
-                "device": r["device"],
-                "check": r["check"],
-                "status": r["status"],
-                "observed_at": r["observed_at"],
-                "received_at": now,
-                "payload": r,
-            }
-            for r in batch
-        ]
-        inserted = storage.insert_results(conn, rows)
-        return [r for r in batch if r["id"] in inserted]
-
-    def _update_latest(self, conn: Connection, stored: list[ResultWire]) -> None:
+    def _prepare(self, batch: list[ResultWire], now: datetime) -> _Prepared:
+        """What does not need the database, done before the transaction: in the server this
+        runs while another batch holds the writer, so the two overlap."""
+        dialect = self.db.dialect
+        results = storage.ResultsInsert(
+            dialect,
+            [
+                {
+                    "id": r["id"],
+                    "device": r["device"],
+                    "check": r["check"],
+                    "status": r["status"],
+                    "observed_at": r["observed_at"],
+                    "received_at": now,
+                    "payload": r,
+                }
+                for r in batch
+            ],
+        )
+        # The newest result of each check. A duplicate among them is harmless: the stored
+        # latest row is that result already, or a newer one.
         newest: dict[tuple[str, str], ResultWire] = {}
-        for r in stored:
+        for r in batch:
             key = (r["device"], r["check"])
             seen = newest.get(key)
             if seen is None or r["observed_at"] >= seen["observed_at"]:
                 newest[key] = r
-        rows = [
-            {
-                "device": r["device"],
-                "check": r["check"],
-                "status": r["status"],
-                "summary": r["summary"],
-                "observed_at": r["observed_at"],
-                "result_id": r["id"],
-                "items": r["items"],
-            }
-            for _, r in sorted(newest.items())
-        ]
-        storage.upsert_latest_checks(conn, rows)
+        latest = storage.LatestUpsert(
+            dialect,
+            [
+                {
+                    "device": r["device"],
+                    "check": r["check"],
+                    "status": r["status"],
+                    "summary": r["summary"],
+                    "observed_at": r["observed_at"],
+                    "result_id": r["id"],
+                    "items": r["items"],
+                }
+                for _, r in sorted(newest.items())
+            ],
+        )
+        failing = {r["id"] for r in batch if not wire_all_ok(r)}
+        return _Prepared(batch, results, latest, failing)
+
+    # --- the transaction ---
+
+    def _apply(self, conn: Connection, prepared: _Prepared, now: datetime) -> IngestReport:
+        report = IngestReport()
+        inserted = prepared.results.run(conn)
+        stored = [r for r in prepared.batch if r["id"] in inserted]
+        report.accepted = len(stored)
+        report.duplicates = len(prepared.batch) - len(stored)
+        if stored:
+            self._faults(conn, stored, prepared.failing, now, report)
+            prepared.latest.run(conn)  # after the faults: they read the latest stored before
+        return report
 
     def _judged(
-        self, stored: list[ResultWire], known: dict[Fingerprint, ProblemState]
+        self,
+        stored: list[ResultWire],
+        failing_ids: set[str],
+        known: dict[Fingerprint, ProblemState],
     ) -> list[Observation]:
         """The observations that can change something, in the order they are applied: those of
         stored problems and the failures. Every result of a check with either is turned into
         observations (an OK after a failure in the same batch must count)."""
         hot = {(fp.device, fp.check) for fp in known}
-        hot.update((r["device"], r["check"]) for r in stored if not wire_all_ok(r))
+        hot.update((r["device"], r["check"]) for r in stored if r["id"] in failing_ids)
         chosen = [r for r in stored if (r["device"], r["check"]) in hot]
         # Reachability first (it decides what the other results of the device may do), then in
         # the order the devices were observed: a result older than its problem's last one is
@@ -183,13 +203,17 @@ class Ingestor:
         return [o for o in pending if o.fingerprint in known or o.fingerprint in failing]
 
     def _faults(
-        self, conn: Connection, stored: list[ResultWire], now: datetime, report: IngestReport
+        self,
+        conn: Connection,
+        stored: list[ResultWire],
+        failing_ids: set[str],
+        now: datetime,
+        report: IngestReport,
     ) -> None:
         devices = sorted({r["device"] for r in stored})
         storage.lock_devices(conn, devices)
         known = storage.device_problem_states(conn, devices, lock=True)
-        stored_unreachable = unreachable_from_states(known.values())
-        pending = self._judged(stored, known)
+        pending = self._judged(stored, failing_ids, known)
         if not pending:
             return
         states = dict(known)
@@ -213,7 +237,14 @@ class Ingestor:
                 tickets.setdefault(ticket.id, ticket)
         loaded: dict[str, Ticket] = dict(tickets)
 
-        unreachable = {**stored_unreachable, **wire_unreachable_in(stored)}
+        # The device's latest reachability result decides: this batch's, else the latest stored
+        # (latest_checks, not yet updated by this batch; a reachability check that never
+        # failed has no problem row, but its OK counts).
+        in_batch = wire_unreachable_in(stored)
+        unreachable = storage.stored_unreachable(
+            conn, [d for d in judged_devices if d not in in_batch]
+        )
+        unreachable.update(in_batch)
         contexts = {}
         for device in judged_devices:
             context = self.directory.context(device, unreachable=unreachable.get(device, False))

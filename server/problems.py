@@ -301,24 +301,3 @@ def wire_unreachable_in(results: Iterable[Mapping[str, Any]]) -> dict[str, bool]
             if seen is None or result["observed_at"] >= seen["observed_at"]:
                 latest[result["device"]] = result
     return {name: means_unreachable(r["check"], _STATUS[r["status"]]) for name, r in latest.items()}
-
-
-def unreachable_from_states(states: Iterable[ProblemState]) -> dict[str, bool]:
-    """Per device: is its latest stored reachability problem CRITICAL? Devices without a
-    reachability problem seen yet are absent."""
-    latest: dict[str, ProblemState] = {}
-    for state in states:
-        if (
-            state.item
-            or not is_reachability(state.check)
-            or state.last_status is None
-            or state.last_seen_at is None
-        ):
-            continue
-        seen = latest.get(state.device)
-        if seen is None or (seen.last_seen_at and state.last_seen_at >= seen.last_seen_at):
-            latest[state.device] = state
-    return {
-        device: means_unreachable(s.check, s.last_status)  # type: ignore[arg-type]
-        for device, s in latest.items()
-    }

@@ -213,9 +213,11 @@ class ResultWire(TypedDict):
 
 
 _WIRE = TypeAdapter(list[ResultWire], config=ConfigDict(allow_inf_nan=False))
-# "\u0000" or an escaped UTF-16 surrogate: ResultIn decides (pydantic-core's parser would
-# accept them into strings PostgreSQL cannot store). A false alarm only costs speed.
-_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+# An escaped NUL or UTF-16 surrogate (pydantic-core's parser would accept them into strings
+# PostgreSQL cannot store), or NaN / Infinity (not JSON; pydantic-core's parser reads them,
+# and allow_inf_nan only judges the fields it validates, not an ignored one): ResultIn
+# decides. A false alarm (the word in a summary) only costs speed.
+_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|NaN|Infinity")
 
 
 def _reject_constant(name: str) -> Any:

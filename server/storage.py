@@ -13,6 +13,8 @@ PUBLIC API (used by server.ingest, server.ticket_service, server.scheduler):
     device_problem_states(conn, devices, lock) -> {Fingerprint: ProblemState}   all their rows
     lock_devices(conn, devices)               serialise batches about the same devices
     insert_results(conn, rows) -> inserted ids; upsert_latest_checks(conn, rows)
+    ResultsInsert(dialect, rows), LatestUpsert(dialect, rows)   the same, parameters made
+                                              ready before the transaction; .run(conn)
     latest_observed(conn, [(device, check)]) -> {(device, check): observed_at}
     save_problem_states(conn, states)
     stored_unreachable(conn, devices) -> {device: bool}
@@ -48,7 +50,8 @@ from server.models import (
     ticket_events,
     tickets,
 )
-from server.problems import Fingerprint, ProblemState, unreachable_from_states
+from server.policy import is_reachability
+from server.problems import Fingerprint, ProblemState, means_unreachable
 from server.tickets import ACTIVE_ORDER, Event, Notify, Ticket
 
 CHUNK = 500  # rows per statement: well under SQLite's and PostgreSQL's parameter limits
@@ -285,7 +288,7 @@ def _state_values(state: ProblemState) -> dict[str, Any]:
 # --- bulk statements --------------------------------------------------------------------------
 #
 # A batch touches thousands of rows. They are bound as ONE parameter, a JSON array of rows
-# (serialised by the C encoder), and unpacked by the database (PostgreSQL: json_array_elements,
+# (serialised in one call), and unpacked by the database (PostgreSQL: jsonb_array_elements,
 # SQLite: json_each): each statement stays short and constant, so the driver parses (and
 # PostgreSQL plans) it once, and the per-row work is the database's. `IN ((a, b, c), ...)`
 # with thousands of rows or a multi-row VALUES is new SQL every time (parsed, compiled and its
@@ -311,7 +314,7 @@ _PG_FIELD = {
     "text": "v->>{i}",
     "integer": "CAST(v->>{i} AS integer)",
     "timestamptz": "CAST(v->>{i} AS timestamptz)",
-    "json": "CAST(v->{i} AS jsonb)",
+    "json": "v->{i}",
 }
 
 
@@ -330,18 +333,21 @@ def bulk_supported(conn: Connection) -> bool:
 
 
 def bulk_source(
-    conn: Connection,
+    conn: Connection | str,
     alias: str,
     columns: Sequence[tuple[str, str]],
     rows: Sequence[Sequence[Any]],
 ) -> tuple[str, dict[str, Any]]:
     """SQL for a derived table `alias(columns...)` holding `rows` (tuples in the order of
-    `columns`, (name, kind) pairs), and its one parameter."""
-    if conn.dialect.name == "postgresql":
+    `columns`, (name, kind) pairs), and its one parameter (`conn`: a connection or the name
+    of its dialect)."""
+    if _dialect(conn) == "postgresql":
         fields = ", ".join(
             f"{_PG_FIELD[kind].format(i=i)} AS {_q(name)}" for i, (name, kind) in enumerate(columns)
         )
-        source = f"(SELECT {fields} FROM json_array_elements(CAST(:{alias} AS json)) AS e(v))"
+        # jsonb: parsed once into its binary form; with json, each nested value taken out
+        # was parsed again (twice the database's CPU for a batch of results).
+        source = f"(SELECT {fields} FROM jsonb_array_elements(CAST(:{alias} AS jsonb)) AS e(v))"
     else:
         fields = ", ".join(
             f"json_extract(value, '$[{i}]') AS {_q(name)}" for i, (name, _) in enumerate(columns)
@@ -370,82 +376,96 @@ _LATEST_COLUMNS = (
 )
 
 
+class ResultsInsert:
+    """INSERT of `results` rows ON CONFLICT (id) DO NOTHING, its parameters made ready at
+    construction, before the transaction (so, in the server, outside the writer's lock while
+    another batch is being written); run(conn) -> the ids actually inserted (the others were
+    stored already)."""
+
+    def __init__(self, dialect: str, rows: Sequence[Mapping[str, Any]]):
+        self.dialect = dialect
+        self.rows = rows
+        self.ids = [r["id"] for r in rows]
+        time = _time_binder(dialect)
+        if dialect == "sqlite":
+            # SQLite runs in this process: unpacking one JSON parameter (json_each, then
+            # json_extract rendering each payload again) cost twice what the sqlite3 module's
+            # executemany of ready tuples does.
+            fresh: dict[str, tuple[Any, ...]] = {}
+            for r in rows:
+                fresh.setdefault(
+                    r["id"],
+                    (
+                        r["id"],
+                        r["device"],
+                        r["check"],
+                        r["status"],
+                        time(r["observed_at"]),
+                        time(r["received_at"]),
+                        pydantic_core.to_json(r["payload"]).decode(),
+                    ),
+                )
+            self.tuples = fresh
+        elif dialect == "postgresql":
+            self.source, self.params = bulk_source(
+                dialect,
+                "r",
+                _RESULT_COLUMNS,
+                [
+                    (
+                        r["id"],
+                        r["device"],
+                        r["check"],
+                        r["status"],
+                        time(r["observed_at"]),
+                        time(r["received_at"]),
+                        r["payload"],
+                    )
+                    for r in rows
+                ],
+            )
+
+    def run(self, conn: Connection) -> set[str]:
+        if not self.rows:
+            return set()
+        names = ", ".join(_q(name) for name, _ in _RESULT_COLUMNS)
+        if not bulk_supported(conn):
+            # One cached statement, many parameter sets (insertmanyvalues).
+            query = (
+                insert_for(conn, results)
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(results.c.id)
+            )
+            rows = [{**r, "payload": _plain(r["payload"])} for r in self.rows]
+            return set(conn.execute(query, rows).scalars())
+        if conn.dialect.name == "sqlite":
+            # One writer at a time: the ids found stored cannot change before the INSERT.
+            stored = set(
+                conn.exec_driver_sql(
+                    "SELECT id FROM results WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(self.ids),),
+                ).scalars()
+            )
+            fresh = [row for rid, row in self.tuples.items() if rid not in stored]
+            if fresh:
+                conn.exec_driver_sql(
+                    f"INSERT INTO results ({names}) VALUES (?, ?, ?, ?, ?, ?, ?)", fresh
+                )
+            return {row[0] for row in fresh}
+        query = sa.text(
+            f"WITH ins AS (INSERT INTO results ({names}) SELECT {names} FROM {self.source} "
+            # WHERE true: SQLite would read ON CONFLICT as a join constraint without it.
+            "WHERE true ON CONFLICT (id) DO NOTHING RETURNING id) "
+            # One row back, not one per result.
+            "SELECT coalesce(array_agg(id), '{}') FROM ins"
+        )
+        return set(conn.execute(query, self.params).scalar_one())
+
+
 def insert_results(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> set[str]:
     """INSERT the results rows (the `results` columns) ON CONFLICT (id) DO NOTHING: the ids
     actually inserted (the others were stored already)."""
-    if not rows:
-        return set()
-    if conn.dialect.name == "sqlite" and bulk_supported(conn):
-        return _insert_results_sqlite(conn, rows)
-    if bulk_supported(conn):
-        time = _time_binder(conn)
-        source, params = bulk_source(
-            conn,
-            "r",
-            _RESULT_COLUMNS,
-            [
-                (
-                    r["id"],
-                    r["device"],
-                    r["check"],
-                    r["status"],
-                    time(r["observed_at"]),
-                    time(r["received_at"]),
-                    r["payload"],
-                )
-                for r in rows
-            ],
-        )
-        names = ", ".join(_q(name) for name, _ in _RESULT_COLUMNS)
-        query = sa.text(
-            f"INSERT INTO results ({names}) SELECT {names} FROM {source} "
-            # WHERE true: SQLite would read ON CONFLICT as a join constraint without it.
-            "WHERE true ON CONFLICT (id) DO NOTHING RETURNING id"
-        )
-        return set(conn.execute(query, params).scalars())
-    # One cached statement, many parameter sets (insertmanyvalues).
-    query = (
-        insert_for(conn, results)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(results.c.id)
-    )
-    return set(
-        conn.execute(query, [{**r, "payload": _plain(r["payload"])} for r in rows]).scalars()
-    )
-
-
-def _insert_results_sqlite(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> set[str]:
-    # SQLite runs in this process: unpacking one JSON parameter (json_each, then json_extract
-    # rendering each payload again) cost twice what the sqlite3 module's executemany of
-    # ready tuples does. One writer at a time, so the ids found stored cannot change before
-    # the INSERT.
-    ids = [r["id"] for r in rows]
-    stored = set(
-        conn.exec_driver_sql(
-            "SELECT id FROM results WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(ids),),
-        ).scalars()
-    )
-    time = _time_binder(conn)
-    fresh: dict[str, tuple[Any, ...]] = {}
-    for r in rows:
-        rid = r["id"]
-        if rid not in stored and rid not in fresh:
-            fresh[rid] = (
-                rid,
-                r["device"],
-                r["check"],
-                r["status"],
-                time(r["observed_at"]),
-                time(r["received_at"]),
-                pydantic_core.to_json(r["payload"]).decode(),
-            )
-    if fresh:
-        names = ", ".join(_q(name) for name, _ in _RESULT_COLUMNS)
-        conn.exec_driver_sql(
-            f"INSERT INTO results ({names}) VALUES (?, ?, ?, ?, ?, ?, ?)", list(fresh.values())
-        )
-    return set(fresh)
+    return ResultsInsert(conn.dialect.name, rows).run(conn)
 
 
 def _plain(value: Any) -> Any:
@@ -453,21 +473,26 @@ def _plain(value: Any) -> Any:
     return json.loads(pydantic_core.to_json(value))
 
 
-def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+class LatestUpsert:
     """Each row (the `latest_checks` columns, one per (device, check)) replaces the stored one
-    unless that one was observed later."""
-    if not rows:
-        return
-    if conn.dialect.name == "sqlite" and bulk_supported(conn):
-        # (as _insert_results_sqlite: ready tuples beat unpacking JSON in this process)
-        time = _time_binder(conn)
+    unless that one was observed later; parameters made ready at construction, as
+    ResultsInsert."""
+
+    def __init__(self, dialect: str, rows: Sequence[Mapping[str, Any]]):
+        self.rows = rows
+        time = _time_binder(dialect)
         names = ", ".join(_q(name) for name, _ in _LATEST_COLUMNS)
         updates = ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n, _ in _LATEST_COLUMNS[2:])
-        conn.exec_driver_sql(
-            f"INSERT INTO latest_checks ({names}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        conflict = (
             f'ON CONFLICT (device, "check") DO UPDATE SET {updates} '
-            "WHERE latest_checks.observed_at <= excluded.observed_at",
-            [
+            "WHERE latest_checks.observed_at <= excluded.observed_at"
+        )
+        if dialect == "sqlite":
+            # (as ResultsInsert: ready tuples beat unpacking JSON in this process)
+            self.statement = (
+                f"INSERT INTO latest_checks ({names}) VALUES (?, ?, ?, ?, ?, ?, ?) {conflict}"
+            )
+            self.tuples = [
                 (
                     r["device"],
                     r["check"],
@@ -478,55 +503,60 @@ def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) ->
                     pydantic_core.to_json(r["items"]).decode(),
                 )
                 for r in rows
-            ],
-        )
-        return
-    if bulk_supported(conn):
-        time = _time_binder(conn)
-        source, params = bulk_source(
-            conn,
-            "l",
-            _LATEST_COLUMNS,
-            [
-                (
-                    r["device"],
-                    r["check"],
-                    r["status"],
-                    r["summary"],
-                    time(r["observed_at"]),
-                    r["result_id"],
-                    r["items"],
-                )
-                for r in rows
-            ],
-        )
-        names = ", ".join(_q(name) for name, _ in _LATEST_COLUMNS)
-        updates = ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n, _ in _LATEST_COLUMNS[2:])
-        conn.execute(
-            sa.text(
+            ]
+        elif dialect == "postgresql":
+            source, self.params = bulk_source(
+                dialect,
+                "l",
+                _LATEST_COLUMNS,
+                [
+                    (
+                        r["device"],
+                        r["check"],
+                        r["status"],
+                        r["summary"],
+                        time(r["observed_at"]),
+                        r["result_id"],
+                        r["items"],
+                    )
+                    for r in rows
+                ],
+            )
+            self.statement = (
                 f"INSERT INTO latest_checks ({names}) SELECT {names} FROM {source} "
-                f'WHERE true ON CONFLICT (device, "check") DO UPDATE SET {updates} '
-                "WHERE latest_checks.observed_at <= excluded.observed_at"
-            ),
-            params,
-        )
-        return
-    insert = insert_for(conn, latest_checks)
-    excluded = insert.excluded
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["device", "check"],
-            set_={
-                "status": excluded.status,
-                "summary": excluded.summary,
-                "observed_at": excluded.observed_at,
-                "result_id": excluded.result_id,
-                "items": excluded["items"],
-            },
-            where=latest_checks.c.observed_at <= excluded.observed_at,
-        ),
-        list(rows),
-    )
+                f"WHERE true {conflict}"
+            )
+
+    def run(self, conn: Connection) -> None:
+        if not self.rows:
+            return
+        if not bulk_supported(conn):
+            insert = insert_for(conn, latest_checks)
+            excluded = insert.excluded
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["device", "check"],
+                    set_={
+                        "status": excluded.status,
+                        "summary": excluded.summary,
+                        "observed_at": excluded.observed_at,
+                        "result_id": excluded.result_id,
+                        "items": excluded["items"],
+                    },
+                    where=latest_checks.c.observed_at <= excluded.observed_at,
+                ),
+                list(self.rows),
+            )
+        elif conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(self.statement, self.tuples)
+        else:
+            conn.execute(sa.text(self.statement), self.params)
+
+
+def upsert_latest_checks(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Each row (the `latest_checks` columns, one per (device, check)) replaces the stored one
+    unless that one was observed later."""
+    LatestUpsert(conn.dialect.name, rows).run(conn)
 
 
 def latest_observed(
@@ -586,10 +616,14 @@ def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return get
 
 
-def _time_binder(conn: Connection) -> Callable[[datetime], str]:
+def _dialect(conn: Connection | str) -> str:
+    return conn if isinstance(conn, str) else conn.dialect.name
+
+
+def _time_binder(conn: Connection | str) -> Callable[[datetime], str]:
     """datetime -> its text in a bulk row (SQLite: the text SQLAlchemy writes, so that text
     order stays time order; PostgreSQL: ISO 8601 with the offset, parsed as timestamptz)."""
-    return _memo(_iso_aware if conn.dialect.name == "postgresql" else _sqlite_time)
+    return _memo(_iso_aware if _dialect(conn) == "postgresql" else _sqlite_time)
 
 
 def _time_reader(conn: Connection) -> Callable[[Any], datetime]:
@@ -813,21 +847,33 @@ def problem_state(conn: Connection, fingerprint: Fingerprint) -> ProblemState | 
 
 
 def stored_unreachable(conn: Connection, devices: Iterable[str]) -> dict[str, bool]:
-    """Per device: is its latest stored reachability problem CRITICAL? (absent: no state)."""
+    """Per device: is its latest stored reachability result (of any `*.reachability` check,
+    from latest_checks) CRITICAL? Devices without one are absent."""
     wanted = sorted(set(devices))
-    states: list[ProblemState] = []
+    latest: dict[str, tuple[datetime, str, str]] = {}
     for part in chunks(wanted):
-        query = sa.select(problem_states).where(
-            problem_states.c.device.in_(part),
-            problem_states.c.item == "",
+        query = sa.select(
+            latest_checks.c.device,
+            latest_checks.c.check,
+            latest_checks.c.status,
+            latest_checks.c.observed_at,
+        ).where(
+            latest_checks.c.device.in_(part),
             sa.or_(
-                problem_states.c.check == "reachability",
-                problem_states.c.check.like("%.reachability"),
+                latest_checks.c.check == "reachability",
+                latest_checks.c.check.like("%.reachability"),
             ),
-            problem_states.c.last_seen_at.is_not(None),
         )
-        states.extend(_state_from_row(row) for row in conn.execute(query))
-    return unreachable_from_states(states)
+        for device, check, status, observed in conn.execute(query):
+            if not is_reachability(check):
+                continue
+            seen = latest.get(device)
+            if seen is None or observed >= seen[0]:
+                latest[device] = (observed, check, status)
+    return {
+        device: means_unreachable(check, _STATUSES[status])
+        for device, (_, check, status) in latest.items()
+    }
 
 
 # --- outbox ---------------------------------------------------------------------------------
