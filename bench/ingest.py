@@ -1181,7 +1181,9 @@ STAGES = (
     ("ticket rules (faults.apply_result)", ("faults", "apply_result")),
     (COMMIT_STAGE, None),
 )
-OTHER_STAGE = "other (choosing observations, tickets, outbox)"
+OTHER_STAGE = (
+    "other (observations chosen, tickets read and written, outbox; PostgreSQL: their round trips)"
+)
 
 
 def stage_costs(database_url: str, fleet: Fleet, bodies: Sequence[bytes]) -> dict[str, float]:
@@ -1638,40 +1640,41 @@ def main(argv: list[str] | None = None) -> int:
 
 # What does not come out of one run's numbers: measured while optimising (same workload).
 LIMITS: list[str] = [
-    "- **Run-to-run spread.** Other work on this shared 2-core machine moves the figures: two "
-    "full runs two minutes apart (2026-11-25 18:40 and 18:42 UTC) gave SQLite 5,259 and 6,642 "
-    "results/s, PostgreSQL 4,958 and 5,783, two PostgreSQL processes 7,433 and 6,239 (floors "
-    "41,236 and 42,290; 29,980 and 28,680). Compare the rows of one run.",
+    "- **Run-to-run spread.** Other work on this shared 2-core machine moves single runs by a "
+    "fifth or more, and not always together: on 2026-11-25 the SQLite floor alone gave 25,850, "
+    "30,177, 29,505 and 28,312 rows/s in four back-to-back runs, PostgreSQL's 17,839, 15,475, "
+    "17,960 and 23,194; the in-process cost of one Patrol result moved between 38 and 57 us "
+    "from one minute to the next. Hence three floor runs and three thirds of Patrol's run, "
+    "each side at its best; the whole run against the median floor is printed beside it.",
     "- **Ticket visibility under load.** The second failure of a problem arrives in a batch of "
-    "one. On SQLite it waits for the single writer behind the batches already queued (each "
-    "0.1-0.3 s); server/db.py queues one process's writers on a lock that hands over at once "
-    "(SQLite's busy handler polls with sleeps of up to 100 ms and let a small batch wait "
-    "seconds behind a stream of big ones). On PostgreSQL it waits for the row locks of its "
-    "device's problems held by the client batch that carries the same device: the locks that "
-    "keep one ticket per problem across processes. Idle, it is one POST and one GET.",
-    "- **What changed in server/ for this benchmark.** Before (commit 4b4fe8f, this workload, "
-    "2026-11-25): SQLite 2,143 results/s (0.05 of the floor), PostgreSQL 1,373 (0.05), two "
-    "PostgreSQL processes 2,346; ticket visible under load p99 4.5 s on SQLite, 2.3 s on "
-    "PostgreSQL; the ticket work counted in the database was the same as now. (1) Bulk "
-    "statements were built with `.values(rows)`, which SQLAlchemy compiles anew for every "
-    "batch (half of ingest's CPU): now executemany of one cached statement. (2) Problem states "
-    "(and on PostgreSQL the results and latest checks) are created, locked, read and saved "
-    "with one short statement each, the rows bound as one JSON parameter that the database "
-    "unpacks (`json_each`, `json_array_elements`), instead of `IN ((a, b, c), ...)` over "
-    "thousands of tuples or multi-row VALUES that are new SQL every time (psycopg also "
-    "escaped text arrays in Python); rows come back raw and each distinct time is converted "
-    "once. (3) The batch's reachability verdict and per-check policy are computed once per "
-    "batch, not per device. (4) The SQLite writer lock above. tests/test_server_storage_bulk.py "
-    "checks that the bulk statements store the same bytes as the portable ones.",
-    "- **gc.freeze, and the next levers.** `patrol-server serve` runs `gc.collect(); "
-    "gc.freeze()` once loaded, so the garbage collector stops walking the ~100,000 objects of "
-    "the loaded modules at every full collection (the figures above include it; without it, "
-    "SQLite gave 4,757-4,860 results/s and PostgreSQL 4,229-4,436 in two runs each). "
-    "Validation (server/schemas.py) runs a Python AfterValidator on every string field (NUL, "
-    "surrogates) and then builds the Result dataclasses from pydantic's models (~10 us per "
-    "result): pydantic-core constraints and one object per result are where to look next. "
-    "On PostgreSQL, more `serve` processes (third row), until the database's cores are the "
-    "limit.",
+    "one. On SQLite it waits for the single writer behind the batches already queued; "
+    "server/db.py queues one process's writers on a lock that hands over at once (SQLite's "
+    "busy handler polls with sleeps of up to 100 ms). On PostgreSQL it waits for the lock on "
+    "its device held by the client batch that carries the same device: the advisory locks "
+    "that keep one ticket per problem across processes. Idle, it is one POST and one GET.",
+    "- **What changed in server/ for this benchmark (2026-11-25).** Before (commit 8bd0e0c, "
+    "this workload, one full run): SQLite 6,692 results/s = 0.16 of the floor (149 us of server "
+    "CPU per result), PostgreSQL 7,411 = 0.20 (113 us, and 67 us of PostgreSQL's), two "
+    "PostgreSQL processes 7,998 = 0.22; at commit 4b4fe8f, earlier the same day, 2,143 and "
+    "1,373. (1) The body is validated by pydantic-core from its bytes into plain dicts "
+    "(server/schemas.py ResultWire, ~5 us a result) instead of json.loads, models with a "
+    "Python validator on every string and Result dataclasses (~36 us); the old models remain "
+    "the path that names every mistake. (2) A problem gets a row when it first fails: before, "
+    "each of a result's 2.9 problems had its row created, locked, read and written back on "
+    "every poll (4,597 rows for this fleet; now about 100). (3) The rows are made ready "
+    "(payload JSON, stored time text) before the transaction, so in the server one batch is "
+    "prepared while another is written and the two cores overlap. (4) SQLite: results and "
+    "latest checks inserted by the sqlite3 module's executemany of ready tuples, not unpacked "
+    "from one JSON parameter (json_each then json_extract rendered each payload twice). "
+    "(5) PostgreSQL: the rows parameter is jsonb (parsed once; with json every nested payload "
+    "was parsed again: 95 -> 59 us of PostgreSQL CPU per result) and the inserted ids come "
+    "back as one array. (6) Tickets are loaded without their timelines on the ingest path "
+    "(the rules only append events). The ticket work counted in the database is the same as "
+    "before. Tried and left out: SQLite wal_autocheckpoint and cache_size (no effect beyond "
+    "the noise); group commit would not shrink the commit, whose cost is the ~490 pages a "
+    "batch dirties, ~460 of them the floor's own (random uuid index pages).",
+    "- **gc.freeze.** `patrol-server serve` runs `gc.collect(); gc.freeze()` once loaded; with "
+    "plain dicts instead of models the collector now takes ~1 us a result.",
 ]
 
 

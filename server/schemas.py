@@ -217,7 +217,14 @@ _WIRE = TypeAdapter(list[ResultWire], config=ConfigDict(allow_inf_nan=False))
 # PostgreSQL cannot store), or NaN / Infinity (not JSON; pydantic-core's parser reads them,
 # and allow_inf_nan only judges the fields it validates, not an ignored one): ResultIn
 # decides. A false alarm (the word in a summary) only costs speed.
-_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|NaN|Infinity")
+_ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _suspect(raw: bytes) -> bool:
+    # (three substring scans cost half of one regex with alternatives over the whole body)
+    if b"NaN" in raw or b"Infinity" in raw:
+        return True
+    return b"\\u" in raw and _ESCAPES.search(raw) is not None
 
 
 def _reject_constant(name: str) -> Any:
@@ -228,7 +235,7 @@ def parse_body(raw: bytes, max_batch: int) -> list[ResultWire]:
     """The body of POST /api/v1/results -> its validated results. Raises BatchInvalid with
     status 422 (not JSON, not an array, a malformed result: every problem named) or 413 (more
     than max_batch results)."""
-    if not _SUSPECT.search(raw):
+    if not _suspect(raw):
         try:
             fast = _WIRE.validate_json(raw)
         except ValidationError:
