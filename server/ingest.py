@@ -11,6 +11,9 @@ PUBLIC API:
 The results come in their validated wire form (server.schemas.ResultWire, what POST
 /api/v1/results parses); Result objects are converted first.
 
+Before the transaction (so, in the server, while another batch holds the writer): the rows to
+insert are made ready (payload JSON, stored time text) and the batch indexed by check.
+
 One transaction per batch (Database.run, retried from scratch when it lost a race):
   1. INSERT the results ON CONFLICT (id) DO NOTHING RETURNING id: a result already stored (or
      twice in the batch) is a duplicate and changes nothing else; replaying a batch is harmless.
@@ -24,8 +27,9 @@ One transaction per batch (Database.run, retried from scratch when it lost a rac
      created (a problem never seen before counts as seen OK when its check's latest stored
      result was observed, so a late, older failure is stale as it would have been with a row).
      Reachability results are applied first; each observation goes through
-     server.faults.apply_result with DeviceContext.unreachable from the batch
-     (problems.wire_unreachable_in) or else the stored reachability state; the changed problems
+     server.faults.apply_result with DeviceContext.unreachable from the batch's latest
+     reachability result (problems.wire_unreachable_in) or else the device's latest stored one
+     (latest_checks: a reachability check that never failed has no row); the changed problems
      and tickets are written (ticket UPDATE checks the revision), new tickets inserted (the
      partial unique index uq_tickets_live_fingerprint refuses a second live ticket for a
      problem: the loser retries and finds the winner's), Notify actions go to the outbox.
@@ -85,7 +89,10 @@ class _Prepared:
     batch: list[ResultWire]  # without the duplicates within it
     results: storage.ResultsInsert
     latest: storage.LatestUpsert
-    failing: set[str]  # ids of the results that report something not OK
+    devices: list[str]  # sorted
+    by_check: dict[tuple[str, str], list[ResultWire]]  # (device, check) -> its results
+    failing: list[ResultWire]  # the results that report something not OK
+    reachability: list[ResultWire]  # the *.reachability results
 
 
 def _wire(batch: Sequence[ResultWire | Result]) -> list[ResultWire]:
@@ -165,38 +172,52 @@ class Ingestor:
                 for _, r in sorted(newest.items())
             ],
         )
-        failing = {r["id"] for r in batch if not wire_all_ok(r)}
-        return _Prepared(batch, results, latest, failing)
+        by_check: dict[tuple[str, str], list[ResultWire]] = {}
+        for r in batch:
+            by_check.setdefault((r["device"], r["check"]), []).append(r)
+        return _Prepared(
+            batch,
+            results,
+            latest,
+            devices=sorted({r["device"] for r in batch}),
+            by_check=by_check,
+            failing=[r for r in batch if not wire_all_ok(r)],
+            reachability=[r for r in batch if is_reachability(r["check"])],
+        )
 
     # --- the transaction ---
 
     def _apply(self, conn: Connection, prepared: _Prepared, now: datetime) -> IngestReport:
         report = IngestReport()
         inserted = prepared.results.run(conn)
-        stored = [r for r in prepared.batch if r["id"] in inserted]
-        report.accepted = len(stored)
-        report.duplicates = len(prepared.batch) - len(stored)
-        if stored:
-            self._faults(conn, stored, prepared.failing, now, report)
+        report.accepted = len(inserted)
+        report.duplicates = len(prepared.batch) - len(inserted)
+        if inserted:
+            self._faults(conn, prepared, inserted, now, report)
             prepared.latest.run(conn)  # after the faults: they read the latest stored before
         return report
 
     def _judged(
-        self,
-        stored: list[ResultWire],
-        failing_ids: set[str],
-        known: dict[Fingerprint, ProblemState],
+        self, prepared: _Prepared, inserted: set[str], known: dict[Fingerprint, ProblemState]
     ) -> list[Observation]:
         """The observations that can change something, in the order they are applied: those of
         stored problems and the failures. Every result of a check with either is turned into
-        observations (an OK after a failure in the same batch must count)."""
+        observations (an OK after a failure in the same batch must count). Only the results
+        just stored count (a duplicate was applied when it first came)."""
         hot = {(fp.device, fp.check) for fp in known}
-        hot.update((r["device"], r["check"]) for r in stored if r["id"] in failing_ids)
-        chosen = [r for r in stored if (r["device"], r["check"]) in hot]
+        hot.update((r["device"], r["check"]) for r in prepared.failing if r["id"] in inserted)
+        chosen = [r for key in hot for r in prepared.by_check.get(key, ()) if r["id"] in inserted]
         # Reachability first (it decides what the other results of the device may do), then in
         # the order the devices were observed: a result older than its problem's last one is
         # ignored as stale by the domain.
-        chosen.sort(key=lambda r: (not is_reachability(r["check"]), r["observed_at"], r["device"]))
+        chosen.sort(
+            key=lambda r: (
+                not is_reachability(r["check"]),
+                r["observed_at"],
+                r["device"],
+                r["check"],
+            )
+        )
         per_check = {check: self.policy.per_check(check) for check in {r["check"] for r in chosen}}
         pending = [o for r in chosen for o in wire_observations(r, per_check=per_check[r["check"]])]
         failing = {o.fingerprint for o in pending if o.status is not Status.OK}
@@ -205,15 +226,16 @@ class Ingestor:
     def _faults(
         self,
         conn: Connection,
-        stored: list[ResultWire],
-        failing_ids: set[str],
+        prepared: _Prepared,
+        inserted: set[str],
         now: datetime,
         report: IngestReport,
     ) -> None:
-        devices = sorted({r["device"] for r in stored})
-        storage.lock_devices(conn, devices)
-        known = storage.device_problem_states(conn, devices, lock=True)
-        pending = self._judged(stored, failing_ids, known)
+        # (the devices of the whole batch: one whose results were all duplicates is locked
+        # and read for nothing, which is harmless)
+        storage.lock_devices(conn, prepared.devices)
+        known = storage.device_problem_states(conn, prepared.devices, lock=True)
+        pending = self._judged(prepared, inserted, known)
         if not pending:
             return
         states = dict(known)
@@ -240,7 +262,7 @@ class Ingestor:
         # The device's latest reachability result decides: this batch's, else the latest stored
         # (latest_checks, not yet updated by this batch; a reachability check that never
         # failed has no problem row, but its OK counts).
-        in_batch = wire_unreachable_in(stored)
+        in_batch = wire_unreachable_in(r for r in prepared.reachability if r["id"] in inserted)
         unreachable = storage.stored_unreachable(
             conn, [d for d in judged_devices if d not in in_batch]
         )
