@@ -3,13 +3,15 @@ scheduler/sender loops of each serving process.
 
 PUBLIC API:
     create_app(config, *, clock=None, inventory=None, notifier=None, background=True,
-               check_schema=True) -> FastAPI
+               check_schema=True, watch_inventory=None) -> FastAPI
         refuses (raises migrate.SchemaNotCurrent) a database that is not at the migrations'
-        head; loads the inventory named by the config unless one is given (InventoryError);
+        head; loads the inventory named by the config unless one is given (InventoryError),
+        and then (or with watch_inventory=True) reloads it when that file changes
+        (server.inventory_watch, every scheduler.inventory_check_s with the background loops);
         `background=False` leaves the scheduler and sender to the caller (tests call
         app.state.services.scheduler.run_once()).
     Services        what the routes use: db, config, clock, directory, ingestor, tickets,
-                    tokens, scheduler, sender, metrics
+                    tokens, scheduler, sender, metrics, inventory_watcher
 
 Errors are JSON `{"detail": "<readable reason>"}`: 401 no/bad/revoked token, 403 role or
 customer, 404, 409 invalid transition, 413 batch too large, 422 invalid input (with `errors`
@@ -36,6 +38,7 @@ from server.config import ServerConfig
 from server.db import Busy, Database
 from server.directory import Directory
 from server.ingest import Forbidden, Ingestor
+from server.inventory_watch import InventoryWatcher
 from server.metrics import Metrics
 from server.migrate import check_at_head
 from server.scheduler import BackgroundLoops, Scheduler, Sender, process_holder
@@ -65,6 +68,7 @@ class Services:
     scheduler: Scheduler
     sender: Sender | None
     metrics: Metrics
+    inventory_watcher: InventoryWatcher | None = None
 
 
 def create_app(
@@ -75,10 +79,12 @@ def create_app(
     notifier: Any = None,
     background: bool = True,
     check_schema: bool = True,
+    watch_inventory: bool | None = None,
 ) -> FastAPI:
     clock = clock or SystemClock()
     if inventory is None:
         inventory = load_inventory(config.inventory)
+        watch_inventory = watch_inventory is None or watch_inventory
     db = Database(config.database_url)
     try:
         if check_schema:
@@ -87,6 +93,7 @@ def create_app(
         db.dispose()
         raise
     directory = Directory(inventory)
+    watcher = InventoryWatcher(config.inventory, directory) if watch_inventory else None
     holder = process_holder()
     if notifier is None:
         from server.notify import Notifier
@@ -109,6 +116,7 @@ def create_app(
         ),
         sender=Sender(db, notifier, clock, holder=holder),
         metrics=Metrics(db),
+        inventory_watcher=watcher,
     )
 
     @asynccontextmanager
@@ -120,6 +128,11 @@ def create_app(
                 services.sender,
                 config.scheduler_interval_s,
                 config.send_interval_s,
+                also=(
+                    [("inventory", watcher.check, config.inventory_check_s)]
+                    if watcher is not None
+                    else []
+                ),
             )
             loops.start()
         try:

@@ -15,6 +15,7 @@ is exit status 1.
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -112,13 +113,17 @@ def serve(
 
     from server.app import create_app
 
+    if log_level.lower() not in LOG_LEVELS:
+        _fail(f"unknown --log-level {log_level!r}; one of: {', '.join(LOG_LEVELS)}")
     config = _config(config_path, inventory)
     try:
         inv = load_inventory(config.inventory)
     except InventoryError as exc:
         lines = "\n".join(f"  {issue}" for issue in exc.issues)
         _fail(f"the inventory has {len(exc.issues)} problem(s):\n{lines}")
-    application = _with_database(config, lambda: create_app(config, inventory=inv))
+    application = _with_database(
+        config, lambda: create_app(config, inventory=inv, watch_inventory=True)
+    )
     typer.echo(
         f"Patrol server on http://{host}:{port} (API docs at /docs); database "
         f"{_display(config.database_url)}; {len(inv.devices)} devices from {config.inventory}",
@@ -128,7 +133,22 @@ def serve(
     # walking it again and again under ingest (measured: ~25% more results/s, docs/benchmarks.md).
     gc.collect()
     gc.freeze()
+    _patrol_logging(log_level)
     uvicorn.run(application, host=host, port=port, log_level=log_level)
+
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's
+
+
+def _patrol_logging(level: str) -> None:
+    """Patrol's own messages (inventory reloads, failing scheduler passes, notifications) on
+    stderr beside uvicorn's, at the same level."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("patrol")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if level.lower() == "trace" else level.upper())
+    root.propagate = False
 
 
 @db_app.command("upgrade")

@@ -3,7 +3,8 @@
 PUBLIC API:
     ServerConfig        database_url, inventory (path), policy, notifications
                         (server.notify.NotificationsConfig), max_batch, scheduler_interval_s,
-                        send_interval_s, agent_schedule, base_url, path (the file read, or None)
+                        send_interval_s, inventory_check_s, agent_schedule, base_url, path (the
+                        file read, or None)
     load_config(path=None, *, inventory=None, database_url=None, environ=os.environ)
                         -> ServerConfig; raises ConfigError listing every problem
     parse_config(text, file="server.yaml", *, base_dir=None, environ=os.environ) -> ServerConfig
@@ -21,7 +22,7 @@ server.notify.parse_notifications, whose secrets are read when a message is sent
     inventory: inventory.yaml            # relative to this file's folder
     base_url: https://patrol.example     # links in notifications
     ingest: {max_batch: 5000}            # results per POST /api/v1/results
-    scheduler: {interval_s: 30, send_interval_s: 5}
+    scheduler: {interval_s: 30, send_interval_s: 5, inventory_check_s: 10}
     agents: {poll_interval_s: 300, push_interval_s: 60}   # handed to agents (agents/me/config)
     policy: ...                          # server/policy.py, docs/tickets.md
     notifications: ...                   # server/notify.py
@@ -60,7 +61,7 @@ TOP_KEYS = (
     "notifications",
 )
 INGEST_KEYS = ("max_batch",)
-SCHEDULER_KEYS = ("interval_s", "send_interval_s")
+SCHEDULER_KEYS = ("interval_s", "send_interval_s", "inventory_check_s")
 AGENT_KEYS = ("poll_interval_s", "push_interval_s")
 MAX_BATCH_LIMIT = 100_000
 
@@ -85,6 +86,7 @@ class ServerConfig:
     max_batch: int = 5000
     scheduler_interval_s: float = 30.0
     send_interval_s: float = 5.0
+    inventory_check_s: float = 10.0  # how often each serving process looks at inventory.yaml
     agent_schedule: AgentSchedule = field(default_factory=AgentSchedule)
     base_url: str | None = None
     path: Path | None = None  # the file this came from (None: defaults only)
@@ -258,6 +260,7 @@ class _Reader(NodeReader[ConfigIssue]):
             for key, target in (
                 ("interval_s", "scheduler_interval_s"),
                 ("send_interval_s", "send_interval_s"),
+                ("inventory_check_s", "inventory_check_s"),
             ):
                 if key in section:
                     value = self.number(section[key], f"scheduler.{key}", 0.1, 86400, False)

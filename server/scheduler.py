@@ -34,7 +34,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -356,11 +356,14 @@ class BackgroundLoops:
         sender: Sender | None,
         interval_s: float,
         send_interval_s: float,
+        *,
+        also: Sequence[tuple[str, Callable[[], Any], float]] = (),
     ):
         self.scheduler = scheduler
         self.sender = sender
         self.interval_s = interval_s
         self.send_interval_s = send_interval_s
+        self.also = list(also)  # more (name, work, every seconds), e.g. the inventory watcher
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -376,6 +379,8 @@ class BackgroundLoops:
                     self._loop("sender", self.sender.run_once, self.send_interval_s)
                 )
             )
+        for name, work, every in self.also:
+            self._tasks.append(asyncio.create_task(self._loop(name, work, every)))
 
     async def stop(self) -> None:
         for task in self._tasks:

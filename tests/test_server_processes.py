@@ -97,7 +97,9 @@ def two_servers(
     _, viewer = store.create("viewer", None, "viewer")
     db.dispose()
     (tmp_path / "inventory.yaml").write_text(TEST_INVENTORY)
-    (tmp_path / "server.yaml").write_text("scheduler: {interval_s: 1, send_interval_s: 1}\n")
+    (tmp_path / "server.yaml").write_text(
+        "scheduler: {interval_s: 1, send_interval_s: 1, inventory_check_s: 0.2}\n"
+    )
     procs: list[subprocess.Popen[bytes]] = []
     bases: list[str] = []
     try:
@@ -123,7 +125,8 @@ def test_eight_clients_two_processes_one_ticket(
     bases, token, viewer = two_servers
     headers = {"Authorization": f"Bearer {token}"}
     start_at = datetime.now(UTC) - timedelta(minutes=1)
-    # The problem is known (OK) beforehand: the racing batches find its row, none creates it.
+    # The check was seen OK beforehand, so the problem has no row yet (rows come with the first
+    # failure): every racing batch would create it; the device locks serialise them.
     healthy = {
         "id": str(uuid.uuid4()),
         "device": "hq-srv",
@@ -181,3 +184,46 @@ def test_eight_clients_two_processes_one_ticket(
             ("hq-srv", "imm.health", "PSU 2")
         ], tickets
         assert [e["kind"] for e in tickets[0]["events"] if e["actor"] != "notifier"] == ["opened"]
+
+
+def test_both_processes_reload_a_changed_inventory_and_refuse_a_broken_one(
+    two_servers: tuple[list[str], str, str], tmp_path: Path
+) -> None:
+    bases, token, _ = two_servers
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def post(base: str, device: str) -> int:
+        result = {
+            "id": str(uuid.uuid4()),
+            "device": device,
+            "check": "snmp.uptime",
+            "status": "OK",
+            "observed_at": to_iso(datetime.now(UTC) - timedelta(seconds=5)),
+        }
+        return httpx.post(
+            f"{base}/api/v1/results", json=[result], headers=headers, timeout=30
+        ).status_code
+
+    assert [post(base, "hq-new") for base in bases] == [403, 403]
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(TEST_INVENTORY.replace("zone: urban", "zone: downtown"))
+    logs = [tmp_path / f"serve-{n}.log" for n in range(2)]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not all(
+        "still serving the previous one" in log.read_text() for log in logs
+    ):
+        time.sleep(0.1)
+    assert all("still serving the previous one" in log.read_text() for log in logs)
+    assert [post(base, "hq-core") for base in bases] == [200, 200]  # the old one, served
+
+    anchor = "platform: cisco_ios, criticality: low,\n             snmp: {credential: v2c}}"
+    added = "\n          - {name: hq-new, address: 127.0.9.9, snmp: {credential: v2c}}"
+    inventory.write_text(TEST_INVENTORY.replace(anchor, anchor + added, 1))
+    deadline = time.monotonic() + 15
+    answers: list[int] = []
+    while time.monotonic() < deadline:
+        answers = [post(base, "hq-new") for base in bases]
+        if answers == [200, 200]:
+            break
+        time.sleep(0.2)
+    assert answers == [200, 200]
