@@ -8,6 +8,9 @@ PUBLIC API (used by server.faults, the storage layer and tests):
     DeviceContext                      what the server knows of the device a result is about,
                                        including whether it is unreachable right now
     unreachable_in(results) -> {device: bool}   the verdict of a batch's reachability results
+    wire_observations(result), wire_all_ok(result), wire_unreachable_in(results)
+                                       the same for Results in their wire form (server.schemas)
+    latest_reachability([(device, check, observed_at, status)]) -> {device: bool}
 
 A Result becomes one Observation per item it reports (fan, PSU, port...) plus one check-level
 Observation (item ""), whose status is the Result's status when its items do not explain it (a
@@ -283,21 +286,25 @@ def means_unreachable(check: str, status: Status) -> bool:
 def unreachable_in(results: Iterable[Result]) -> dict[str, bool]:
     """For each device with a reachability result in the batch: is it unreachable (by its
     latest one)? Devices without one are absent: the caller falls back to the stored state."""
-    latest: dict[str, Result] = {}
-    for result in results:
-        if is_reachability(result.check):
-            seen = latest.get(result.device)
-            if seen is None or result.observed_at >= seen.observed_at:
-                latest[result.device] = result
-    return {name: means_unreachable(r.check, r.status) for name, r in latest.items()}
+    return latest_reachability((r.device, r.check, r.observed_at, r.status) for r in results)
 
 
 def wire_unreachable_in(results: Iterable[Mapping[str, Any]]) -> dict[str, bool]:
     """unreachable_in() of wire Results (server.schemas.ResultWire)."""
-    latest: dict[str, Mapping[str, Any]] = {}
-    for result in results:
-        if is_reachability(result["check"]):
-            seen = latest.get(result["device"])
-            if seen is None or result["observed_at"] >= seen["observed_at"]:
-                latest[result["device"]] = result
-    return {name: means_unreachable(r["check"], _STATUS[r["status"]]) for name, r in latest.items()}
+    return latest_reachability(
+        (r["device"], r["check"], r["observed_at"], _STATUS[r["status"]]) for r in results
+    )
+
+
+def latest_reachability(readings: Iterable[tuple[str, str, datetime, Status]]) -> dict[str, bool]:
+    """(device, check, observed_at, status) of results -> for each device with a reachability
+    result among them: is its latest one CRITICAL (the device unreachable)?"""
+    latest: dict[str, tuple[datetime, str, Status]] = {}
+    for device, check, observed_at, status in readings:
+        if is_reachability(check):
+            seen = latest.get(device)
+            if seen is None or observed_at >= seen[0]:
+                latest[device] = (observed_at, check, status)
+    return {
+        device: means_unreachable(check, status) for device, (_, check, status) in latest.items()
+    }

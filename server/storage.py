@@ -50,8 +50,7 @@ from server.models import (
     ticket_events,
     tickets,
 )
-from server.policy import is_reachability
-from server.problems import Fingerprint, ProblemState, means_unreachable
+from server.problems import Fingerprint, ProblemState, latest_reachability
 from server.tickets import ACTIVE_ORDER, Event, Notify, Ticket
 
 CHUNK = 500  # rows per statement: well under SQLite's and PostgreSQL's parameter limits
@@ -849,14 +848,13 @@ def problem_state(conn: Connection, fingerprint: Fingerprint) -> ProblemState | 
 def stored_unreachable(conn: Connection, devices: Iterable[str]) -> dict[str, bool]:
     """Per device: is its latest stored reachability result (of any `*.reachability` check,
     from latest_checks) CRITICAL? Devices without one are absent."""
-    wanted = sorted(set(devices))
-    latest: dict[str, tuple[datetime, str, str]] = {}
-    for part in chunks(wanted):
+    readings: list[tuple[str, str, datetime, Status]] = []
+    for part in chunks(sorted(set(devices))):
         query = sa.select(
             latest_checks.c.device,
             latest_checks.c.check,
-            latest_checks.c.status,
             latest_checks.c.observed_at,
+            latest_checks.c.status,
         ).where(
             latest_checks.c.device.in_(part),
             sa.or_(
@@ -864,16 +862,11 @@ def stored_unreachable(conn: Connection, devices: Iterable[str]) -> dict[str, bo
                 latest_checks.c.check.like("%.reachability"),
             ),
         )
-        for device, check, status, observed in conn.execute(query):
-            if not is_reachability(check):
-                continue
-            seen = latest.get(device)
-            if seen is None or observed >= seen[0]:
-                latest[device] = (observed, check, status)
-    return {
-        device: means_unreachable(check, _STATUSES[status])
-        for device, (_, check, status) in latest.items()
-    }
+        readings.extend(
+            (device, check, observed, _STATUSES[status])
+            for device, check, observed, status in conn.execute(query)
+        )
+    return latest_reachability(readings)
 
 
 # --- outbox ---------------------------------------------------------------------------------
