@@ -149,14 +149,15 @@ class Ingestor:
                 for r in batch
             ],
         )
-        # The newest result of each check. A duplicate among them is harmless: the stored
-        # latest row is that result already, or a newer one.
-        newest: dict[tuple[str, str], ResultWire] = {}
+        by_check: dict[tuple[str, str], list[ResultWire]] = {}
         for r in batch:
-            key = (r["device"], r["check"])
-            seen = newest.get(key)
-            if seen is None or r["observed_at"] >= seen["observed_at"]:
-                newest[key] = r
+            by_check.setdefault((r["device"], r["check"]), []).append(r)
+        # The newest result of each check (of equals, the last sent). A duplicate among them is
+        # harmless: the stored latest row is that result already, or a newer one.
+        newest = [
+            max(reversed(same_check), key=lambda r: r["observed_at"])
+            for _, same_check in sorted(by_check.items())
+        ]
         latest = storage.LatestUpsert(
             dialect,
             [
@@ -169,12 +170,9 @@ class Ingestor:
                     "result_id": r["id"],
                     "items": r["items"],
                 }
-                for _, r in sorted(newest.items())
+                for r in newest
             ],
         )
-        by_check: dict[tuple[str, str], list[ResultWire]] = {}
-        for r in batch:
-            by_check.setdefault((r["device"], r["check"]), []).append(r)
         return _Prepared(
             batch,
             results,
