@@ -1465,8 +1465,10 @@ def report(runs: list[DbRun], setup: dict[str, Any]) -> str:
         lines += [
             "",
             "Where a result's time goes: each stage of `POST /api/v1/results` run in-process "
-            "(no HTTP, one batch at a time, three more rounds), wall time per result; for "
-            "PostgreSQL it includes waiting for the database.",
+            "(no HTTP, one batch at a time, three more rounds of every device), wall time per "
+            "result; for PostgreSQL it includes waiting for the database. In these rounds the "
+            "problems the idle visibility probes opened recover, so their tickets are resolved "
+            "by monitoring (events, outbox rows): more ticket work than a steady round has.",
             "",
             "| stage | " + " | ".join(r.name for r in staged) + " |",
             "|---|" + "---:|" * len(staged),
