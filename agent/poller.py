@@ -20,9 +20,10 @@ import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from checks.check import CheckContext, SnmpCheck
 from checks.cli import (
@@ -130,6 +131,7 @@ def evaluate(
     now: datetime | None = None,
     previous: tuple[SnmpData, datetime] | None = None,
     address: str | None = None,
+    timezone: str | None = None,
 ) -> DeviceReport:
     """Pure step 4 over collected data: identity plus one Result per applicable check."""
     now = now or utcnow()
@@ -141,6 +143,7 @@ def evaluate(
         now=now,
         previous=previous[0] if previous else None,
         previous_at=previous[1] if previous else None,
+        local_zone=ZoneInfo(timezone) if timezone else UTC,
     )
     results: list[Result] = []
     info = DeviceInfo(name=name, address=address, platform=platform)
@@ -346,6 +349,7 @@ async def poll_device(
         now=now,
         previous=previous,
         address=device.address,
+        timezone=device.timezone,
     )
     head: list[Result] = []
     if snmp.config_error is not None:
@@ -483,6 +487,7 @@ def replay(
         role=(device.role if device else meta.get("role")),
         options=options,
         address=meta.get("address"),
+        timezone=device.timezone if device else None,
     )
     report.results.insert(0, _result(name, "replay", Status.OK, f"replayed from {source}"))
     return report

@@ -9,7 +9,7 @@ when the device does not expose what the check reads (not applicable: no row in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 from checks.result import Item, Metric, utcnow
@@ -42,6 +42,9 @@ class CheckContext:
     # detection; None on a first poll or an offline replay.
     previous: SnmpData | None = None
     previous_at: datetime | None = None
+    # The device's clock zone (inventory `timezone:`), for timestamps it prints without a
+    # numeric offset (logs, error reports); UTC when the inventory does not say.
+    local_zone: tzinfo = UTC
 
 
 class SnmpCheck(Protocol):

@@ -12,7 +12,8 @@ PUBLIC API (used by agent/, lab/ and tests; keep it stable):
     Inventory.devices, .sites, .device(name), .select(customer=, site=, tag=), .customers,
             .credentials, .path
     Device: name, address, platform, role, criticality, snmp, ssh, tags, customer, site, zone,
-            thresholds (resolved Thresholds: device > site > customer > defaults > catalog)
+            thresholds (resolved Thresholds: device > site > customer > defaults > catalog),
+            timezone (IANA name of its clock's zone: device > site > customer > defaults; None)
     Secret.reveal() -> str  (raises SecretError, located, when the env var/file is unusable)
     Secret.problem() -> str | None  (why reveal() would fail, without the value)
     CRITICALITIES, ZONES, CREDENTIAL_TYPES, AUTH_PROTOCOLS, PRIV_PROTOCOLS
@@ -31,9 +32,11 @@ inventory's folder, `~` is expanded). Loading never reads them unless `check_sec
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import os
 import re
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +120,7 @@ class Device:
     ssh: SshAccess | None = None
     tags: tuple[str, ...] = ()
     thresholds: Thresholds = field(default_factory=Thresholds)
+    timezone: str | None = None  # IANA name of the device's clock zone (None: UTC)
 
 
 @dataclass(frozen=True)
@@ -240,11 +244,11 @@ def _read_text(path: Path) -> str:
 # --- validation -------------------------------------------------------------------------------
 
 TOP_KEYS = ("credentials", "defaults", "customers")
-DEFAULTS_KEYS = ("thresholds", "snmp", "ssh")
+DEFAULTS_KEYS = ("thresholds", "snmp", "ssh", "timezone")
 DEFAULT_SNMP_KEYS = ("port", "timeout", "retries")
 DEFAULT_SSH_KEYS = ("port", "timeout")
-CUSTOMER_KEYS = ("id", "name", "thresholds", "sites")
-SITE_KEYS = ("id", "name", "zone", "thresholds", "devices")
+CUSTOMER_KEYS = ("id", "name", "thresholds", "timezone", "sites")
+SITE_KEYS = ("id", "name", "zone", "thresholds", "timezone", "devices")
 DEVICE_KEYS = (
     "name",
     "address",
@@ -255,6 +259,7 @@ DEVICE_KEYS = (
     "ssh",
     "thresholds",
     "tags",
+    "timezone",
 )
 SNMP_KEYS = ("credential", "port", "timeout", "retries")
 SSH_KEYS = ("credential", "port", "timeout")
@@ -303,6 +308,7 @@ class _Defaults:
     thresholds: dict[str, dict[str, RawThreshold]] = field(default_factory=dict)
     snmp: dict[str, int | float] = field(default_factory=dict)
     ssh: dict[str, int | float] = field(default_factory=dict)
+    timezone: str | None = None
 
 
 class _Loader(NodeReader[InventoryIssue]):
@@ -665,7 +671,28 @@ class _Loader(NodeReader[InventoryIssue]):
         result.ssh = self.access_defaults(
             self.given(fields, "ssh"), "defaults.ssh", DEFAULT_SSH_KEYS
         )
+        result.timezone = self.time_zone(fields, "defaults", None)
         return result
+
+    def time_zone(self, fields: dict[str, yn.Node], path: str, inherited: str | None) -> str | None:
+        """`timezone:` of this level (an IANA name such as Asia/Shanghai), else the inherited."""
+        node = self.given(fields, "timezone")
+        if node is None:
+            return inherited
+        value = self.text(node, _join(path, "timezone"), "a time zone such as Asia/Shanghai")
+        if value is None:
+            return inherited
+        if not _known_zone(value):
+            close = difflib.get_close_matches(value, _zone_names(), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            self.add(
+                node,
+                _join(path, "timezone"),
+                f"unknown time zone {value!r}; {hint}expected an IANA name such as "
+                "Asia/Shanghai or UTC",
+            )
+            return inherited
+        return value
 
     # --- the tree ---
 
@@ -714,10 +741,11 @@ class _Loader(NodeReader[InventoryIssue]):
         if (name_node := self.given(fields, "name")) is not None:
             name = self.text(name_node, _join(path, "name"), "a customer name") or name
         layer = self.thresholds(self.given(fields, "thresholds"), _join(path, "thresholds"))
+        tz = self.time_zone(fields, path, defaults.timezone)
         sites: list[Site] = []
         if (sites_node := fields.get("sites")) is not None:
             for item, site_path in self.items(sites_node, _join(path, "sites"), "sites", "id"):
-                site = self.site(item, site_path, customer_id or "", defaults, layer)
+                site = self.site(item, site_path, customer_id or "", defaults, layer, tz)
                 if site is not None:
                     sites.append(site)
         return Customer(customer_id or "", name, tuple(sites))
@@ -729,6 +757,7 @@ class _Loader(NodeReader[InventoryIssue]):
         customer_id: str,
         defaults: _Defaults,
         customer_layer: dict[str, dict[str, RawThreshold]],
+        customer_tz: str | None,
     ) -> Site | None:
         fields = self.fields(node, path, SITE_KEYS, ("id", "zone", "devices"))
         if fields is None:
@@ -758,7 +787,14 @@ class _Loader(NodeReader[InventoryIssue]):
                 devices_node, _join(path, "devices"), "devices", "name"
             ):
                 device = self.device(
-                    item, device_path, customer_id, site_id or "", zone or "", defaults, layers
+                    item,
+                    device_path,
+                    customer_id,
+                    site_id or "",
+                    zone or "",
+                    defaults,
+                    layers,
+                    self.time_zone(fields, path, customer_tz),
                 )
                 if device is not None:
                     devices.append(device)
@@ -773,6 +809,7 @@ class _Loader(NodeReader[InventoryIssue]):
         zone: str,
         defaults: _Defaults,
         layers: list[tuple[str, dict[str, dict[str, RawThreshold]]]],
+        site_tz: str | None,
     ) -> Device | None:
         fields = self.fields(node, path, DEVICE_KEYS, ("name", "address"))
         if fields is None:
@@ -846,6 +883,7 @@ class _Loader(NodeReader[InventoryIssue]):
             ssh=ssh,
             tags=tuple(tags),
             thresholds=resolve([*layers, (f"device {name}", device_layer)]),
+            timezone=self.time_zone(fields, path, site_tz),
         )
 
     def access_fields(
@@ -889,3 +927,16 @@ class _Loader(NodeReader[InventoryIssue]):
             port=int(values.get("port", 22)),
             timeout=float(values.get("timeout", 15.0)),
         )
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -365,7 +365,8 @@ def test_empty_file_and_wrong_root(here: Path) -> None:
 def test_unknown_key_says_which_keys_are_allowed(here: Path) -> None:
     assert device_issue("platfrom: linux") == (
         f"inventory.yaml:15: {SW1}.platfrom: unknown key; did you mean 'platform'? "
-        "allowed keys: name, address, platform, role, criticality, snmp, ssh, thresholds, tags"
+        "allowed keys: name, address, platform, role, criticality, snmp, ssh, thresholds, tags, "
+        "timezone"
     )
     assert one_issue(with_devices(GOOD_DEVICE) + "agents: []\n") == (
         "inventory.yaml:15: agents: unknown key; allowed keys: credentials, defaults, customers"

@@ -69,11 +69,11 @@ class AixErrpt(CliCheckBase):
         window_s = days * 86400
         groups: dict[str, list[tuple[Record, Status]]] = {}
         for rec in records:
-            when = errpt_time(rec["timestamp"])
+            when = errpt_time(rec["timestamp"], ctx.local_zone)
             if when is None:
                 continue
             age = (ctx.now - when).total_seconds()
-            if not -86400 <= age <= window_s:  # a day of slack for the host's time zone
+            if not -86400 <= age <= window_s:  # a day of slack for a host clock that is off
                 continue
             hardware, permanent = rec["class"] == "H", rec["type"] == "P"
             if not (hardware or permanent):
@@ -92,11 +92,11 @@ class AixErrpt(CliCheckBase):
             status = (
                 Status.CRITICAL if any(s is Status.CRITICAL for _, s in entries) else Status.WARNING
             )
-            when = errpt_time(rec["timestamp"])
+            when = errpt_time(rec["timestamp"], ctx.local_zone)
             count = f"{len(entries)}x " if len(entries) > 1 else ""
             kind = _ERRPT_CLASS.get(rec["class"], rec["class"])
             kind += " " + _ERRPT_TYPE.get(rec["type"], rec["type"])
-            last = f", last {short(when)}" if when else ""
+            last = f", last {short(when, ctx.local_zone)}" if when else ""
             items.append(Item(key, status, f"{count}{rec['description']} ({kind}{last})"))
         items.sort(key=lambda i: -i.status.severity)
         errors = sum(len(e) for e in groups.values())

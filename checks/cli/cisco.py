@@ -306,6 +306,7 @@ class CiscoLogging(CliCheckBase):
                     now=ctx.now,
                     year=rec["year"] or None,
                     zone=rec["timezone"] or None,
+                    local=ctx.local_zone,
                 )
                 stamp = " ".join(
                     p for p in (rec["month"], rec["day"], rec["year"], rec["time"]) if p

@@ -187,11 +187,17 @@ class HuaweiLogbuffer(CliCheckBase):
         for rec in records:
             zone = rec["offset"].strip() or None
             if rec["date"]:
-                when = iso_time(rec["date"], rec["time"], zone)
+                when = iso_time(rec["date"], rec["time"], zone, ctx.local_zone)
                 stamp = f"{rec['date']} {rec['time']}"
             else:
                 when = clock_time(
-                    rec["month"], rec["day"], rec["time"], now=ctx.now, year=rec["year"], zone=zone
+                    rec["month"],
+                    rec["day"],
+                    rec["time"],
+                    now=ctx.now,
+                    year=rec["year"],
+                    zone=zone,
+                    local=ctx.local_zone,
                 )
                 stamp = f"{rec['month']} {rec['day']} {rec['year']} {rec['time']}"
             if when is None:

@@ -58,9 +58,9 @@ class StorwizeEventlog(CliCheckBase):
                 if p
             )
             label = f"error {code}" if code else f"event {row['event_id']}"
-            when = svc_time(row.get("last_timestamp", ""))
+            when = svc_time(row.get("last_timestamp", ""), ctx.local_zone)
             detail = f"{row['description']} ({label}, sequence {row.get('sequence_number', '?')}"
-            detail += f", last {short(when)})" if when else ")"
+            detail += f", last {short(when, ctx.local_zone)})" if when else ")"
             items.append(Item(f"{code or row['event_id']} {obj}".strip(), status, detail))
         if not items:
             return Verdict(
