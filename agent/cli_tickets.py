@@ -268,13 +268,22 @@ def short_summary(ticket: Mapping[str, Any]) -> str:
     return summary
 
 
+def _with_related(ticket: Mapping[str, Any]) -> Text:
+    """The ticket id, and how many other live tickets its device has (one visit may do)."""
+    text = Text(str(ticket.get("id", "?")))
+    related = ticket.get("related") or []
+    if related:
+        text.append(f" +{len(related)}", style="dim")
+    return text
+
+
 def tickets_table(tickets: Sequence[Mapping[str, Any]], now: datetime) -> Table:
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for name in ("ticket", "level", "state", "device", "check", "summary", "SLA", "step"):
         table.add_column(name, overflow="fold")
     for ticket in tickets:
         table.add_row(
-            str(ticket.get("id", "?")),
+            _with_related(ticket),
             _level(ticket),
             str(ticket.get("state", "?")),
             _where(ticket),
@@ -309,6 +318,10 @@ def print_ticket(console: Console, ticket: Mapping[str, Any], now: datetime) -> 
         ("on-site due", _local(ticket.get("onsite_due"))),
         ("SLA", sla_countdown(ticket, now)),
     ]
+    if ticket.get("related"):
+        rows.append(
+            ("same device", ", ".join(ticket["related"]) + " (live: one visit may fix them all)")
+        )
     reporter = ticket.get("reporter")
     if isinstance(reporter, Mapping):
         who = ", ".join(

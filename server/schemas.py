@@ -326,6 +326,8 @@ class TicketOut(BaseModel):
     confirmed_at: str | None
     reopened: int
     revision: int
+    # The other live tickets of the same device: one fault seen by several checks, one visit.
+    related: list[str] = []
 
 
 class CheckOut(BaseModel):

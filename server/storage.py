@@ -7,6 +7,7 @@ PUBLIC API (used by server.ingest, server.ticket_service, server.scheduler):
     load_tickets(conn, ids, lock=False) -> {id: Ticket}   events included, ordered
     query_tickets(conn, where..., limit, offset) -> list[Ticket]
     hand_candidates(conn, devices, lock) -> {device: [Ticket]}   live, not yet monitored
+    live_tickets_of(conn, devices) -> {device: [ticket id]}     live, oldest first
     insert_ticket(conn, ticket, now) / update_ticket(conn, before, after, now)
                                               update_ticket raises db.Conflict on a stale revision
     load_problem_states(conn, fingerprints, lock, create) -> {Fingerprint: ProblemState}
@@ -224,6 +225,20 @@ def query_tickets(
         query = query.where(tickets.c.level == level)
     query = query.order_by(tickets.c.number.desc()).limit(limit).offset(offset)
     return _tickets_from_rows(conn, conn.execute(query).all())
+
+
+def live_tickets_of(conn: Connection, devices: Iterable[str]) -> dict[str, list[str]]:
+    """The live (open .. on_site) tickets of these devices, oldest first, by device."""
+    out: dict[str, list[str]] = {}
+    for part in chunks(sorted(set(devices))):
+        query = (
+            sa.select(tickets.c.device, tickets.c.id)
+            .where(tickets.c.device.in_(part), tickets.c.state.in_(ACTIVE_STATES))
+            .order_by(tickets.c.number)
+        )
+        for device, ticket_id in conn.execute(query):
+            out.setdefault(device, []).append(ticket_id)
+    return out
 
 
 def hand_candidates(

@@ -85,6 +85,19 @@ class TicketService:
                 offset=offset,
             )
 
+    def related(self, found: Sequence[Ticket]) -> dict[str, list[str]]:
+        """For each ticket, the other live tickets of its device: several checks often see one
+        fault (a failed fan: the fan sensor, the board, the alarm, the log), and one visit
+        fixes them all."""
+        devices = {t.device for t in found if t.device}
+        if not devices:
+            return {t.id: [] for t in found}
+        with self.db.read() as conn:
+            live = storage.live_tickets_of(conn, devices)
+        return {
+            t.id: [other for other in live.get(t.device or "", []) if other != t.id] for t in found
+        }
+
     # --- registration by hand ---
 
     def register(

@@ -117,6 +117,35 @@ def test_sla_countdown() -> None:
     assert format_span(timedelta(days=2, hours=3, minutes=5)) == "2d3h"
 
 
+def test_the_other_live_tickets_of_the_device_are_shown() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from agent.cli_tickets import print_ticket, tickets_table
+
+    ticket = {
+        "id": "T-3",
+        "level": 1,
+        "state": "open",
+        "device": "fz-hq-core-01",
+        "check": "huawei.alarms",
+        "summary": "fz-hq-core-01 huawei.alarms: 1 active alarm",
+        "related": ["T-2", "T-4"],
+    }
+    out = StringIO()
+    console = Console(file=out, width=200, color_system=None)
+    console.print(
+        tickets_table([ticket, {**ticket, "id": "T-9", "related": []}], datetime.now(UTC))
+    )
+    rows = [line for line in out.getvalue().splitlines() if line.startswith("T-")]
+    assert rows[0].startswith("T-3 +2 ") and rows[1].startswith("T-9 ")
+    shown = StringIO()
+    print_ticket(Console(file=shown, width=200, color_system=None), ticket, datetime.now(UTC))
+    lines = [" ".join(line.split()) for line in shown.getvalue().splitlines()]
+    assert "same device T-2, T-4 (live: one visit may fix them all)" in lines
+
+
 # --- commands -------------------------------------------------------------------------------
 
 

@@ -195,3 +195,18 @@ def test_a_hand_ticket_with_a_level_keeps_it(server: Server) -> None:
     assert ticket["level"] == 3
     assert ticket["reporter"]["email"] == "a@bank.example"
     assert ticket["events"][0]["kind"] == "registered"
+
+
+def test_every_ticket_answer_names_the_other_live_tickets_of_its_device(server: Server) -> None:
+    fans = open_ticket(server, "hq-core", "huawei_vrp.fans")
+    alarms = open_ticket(server, "hq-core", "huawei.alarms")
+    other = open_ticket(server, "hq-srv", "imm.health")
+    listed = {t["id"]: t["related"] for t in server.tickets()}
+    assert listed == {fans["id"]: [alarms["id"]], alarms["id"]: [fans["id"]], other["id"]: []}
+    assert server.ticket(fans["id"])["related"] == [alarms["id"]]
+    acked = server.act(alarms["id"], "ack").json()
+    assert acked["related"] == [fans["id"]]
+    # Once resolved, a ticket is no longer live: the others stop naming it.
+    server.act(alarms["id"], "resolve", {"notes": "the fan module was reseated"})
+    assert server.ticket(fans["id"])["related"] == []
+    assert server.ticket(alarms["id"])["related"] == [fans["id"]]

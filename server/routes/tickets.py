@@ -79,7 +79,7 @@ def list_tickets(
         limit=limit,
         offset=offset,
     )
-    return [t.to_dict() for t in found]
+    return _out(services, found)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, responses=_ERRORS)
@@ -88,7 +88,7 @@ def get_ticket(ticket_id: Name, services: Services_, _caller: Reader) -> dict[st
     ticket = services.tickets.get(ticket_id)
     if ticket is None:
         raise HTTPException(404, f"no ticket {ticket_id}")
-    return ticket.to_dict()
+    return _out(services, [ticket])[0]
 
 
 @router.post("/tickets", response_model=TicketOut, status_code=201, responses=_ERRORS)
@@ -108,7 +108,13 @@ async def register_ticket(body: RegisterIn, services: Services_, caller: Enginee
             actor=caller.actor,
         )
     )
-    return ticket.to_dict()
+    return (await run_in_threadpool(_out, services, [ticket]))[0]
+
+
+def _out(services: Any, found: list[Any]) -> list[dict[str, Any]]:
+    """Tickets as answered: each with the other live tickets of its device."""
+    related = services.tickets.related(found)
+    return [{**t.to_dict(), "related": related[t.id]} for t in found]
 
 
 async def _act(
@@ -118,7 +124,7 @@ async def _act(
     ticket = await run_in_threadpool(
         lambda: services.tickets.act(ticket_id, action, actor=actor, **fields)
     )
-    return ticket.to_dict()  # type: ignore[no-any-return]
+    return (await run_in_threadpool(_out, services, [ticket]))[0]  # type: ignore[no-any-return]
 
 
 @router.post("/tickets/{ticket_id}/ack", response_model=TicketOut, responses=_ERRORS)
