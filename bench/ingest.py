@@ -1061,17 +1061,18 @@ def run_database(
     with patrol_server(workdir, database_url, fleet, args.clients, processes) as server:
         print(f"{tag} {processes} server process(es) up; warm-up round", flush=True)
         push(server.urls, server.agent_tokens, [encode(w) for w in warm])
-        parts = [
-            push(
+
+        def timed_push(per_client: list[list[list[dict[str, Any]]]]) -> Throughput:
+            return push(
                 server.urls,
                 server.agent_tokens,
-                [encode(t) for t in segment],
+                [encode(t) for t in per_client],
                 server_pids=server.pids,
                 postgres=postgres,
-                counts=[[len(b) for b in t] for t in segment],
+                counts=[[len(b) for b in t] for t in per_client],
             )
-            for segment in segments
-        ]
+
+        parts = [timed_push(segment) for segment in segments]
         # Ticket visibility under load: more rounds pushed the same way while the probe runs
         # (not during the timed thirds: its requests would count against the throughput).
         stop = threading.Event()
@@ -1087,14 +1088,7 @@ def run_database(
         ]
         prober.start()
         try:
-            meanwhile = push(
-                server.urls,
-                server.agent_tokens,
-                [encode(t) for t in more],
-                server_pids=server.pids,
-                postgres=postgres,
-                counts=[[len(b) for b in t] for t in more],
-            )
+            meanwhile = timed_push(more)
         finally:
             stop.set()
             prober.join()

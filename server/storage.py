@@ -677,16 +677,23 @@ def load_problem_states(
             ],
         )
     for part in chunks(wanted):
-        query = (
-            sa.select(problem_states)
-            .where(key.in_([(f.device, f.check, f.item) for f in part]))
-            .order_by(problem_states.c.device, problem_states.c.check, problem_states.c.item)
-        )
-        if lock:
-            query = query.with_for_update()
-        for row in conn.execute(query):
-            state = _state_from_row(row)
-            out[state.fingerprint] = state
+        out.update(_states_where(conn, key.in_([(f.device, f.check, f.item) for f in part]), lock))
+    return out
+
+
+def _states_where(conn: Connection, condition: Any, lock: bool) -> dict[Fingerprint, ProblemState]:
+    """The portable way: problem rows matching `condition`, in (device, check, item) order."""
+    query = (
+        sa.select(problem_states)
+        .where(condition)
+        .order_by(problem_states.c.device, problem_states.c.check, problem_states.c.item)
+    )
+    if lock:
+        query = query.with_for_update()
+    out: dict[Fingerprint, ProblemState] = {}
+    for row in conn.execute(query):
+        state = _state_from_row(row)
+        out[state.fingerprint] = state
     return out
 
 
@@ -759,16 +766,7 @@ def device_problem_states(
     if not bulk_supported(conn):
         out: dict[Fingerprint, ProblemState] = {}
         for part in chunks(wanted):
-            query = (
-                sa.select(problem_states)
-                .where(problem_states.c.device.in_(part))
-                .order_by(problem_states.c.device, problem_states.c.check, problem_states.c.item)
-            )
-            if lock:
-                query = query.with_for_update()
-            for row in conn.execute(query):
-                state = _state_from_row(row)
-                out[state.fingerprint] = state
+            out.update(_states_where(conn, problem_states.c.device.in_(part), lock))
         return out
     source, params = bulk_source(conn, "d", _STATE_KEY[:1], [(d,) for d in wanted])
     columns = ", ".join(f"p.{_q(name)}" for name, _ in _STATE_KEY + _STATE_VALUES)
