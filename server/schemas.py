@@ -252,7 +252,7 @@ def parse_body(raw: bytes, max_batch: int) -> list[ResultWire]:
         raise BatchInvalid(["expected a JSON array of results"])
     if len(data) > max_batch:
         raise _too_many(len(data), max_batch)
-    return _WIRE.validate_python([m.model_dump(mode="json") for m in _validate_models(data)])
+    return _normalised(data)
 
 
 def _too_many(count: int, limit: int) -> BatchInvalid:
@@ -264,7 +264,13 @@ def _too_many(count: int, limit: int) -> BatchInvalid:
 def wire_of(result: Result) -> ResultWire:
     """A Result (checks/result.py) in the validated wire form."""
     data = {**result.to_dict(), "observed_at": result.observed_at}  # (to_dict keeps ms only)
-    return _WIRE.validate_python([m.model_dump(mode="json") for m in _validate_models([data])])[0]
+    return _normalised([data])[0]
+
+
+def _normalised(data: Any) -> list[ResultWire]:
+    """Results through ResultIn (every mistake named, what can be normalised normalised), in
+    the wire form the fast path gives."""
+    return _WIRE.validate_python([m.model_dump(mode="json") for m in _validate_models(data)])
 
 
 RESULTS_SCHEMA_NAME = "ResultIn"
