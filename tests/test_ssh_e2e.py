@@ -347,6 +347,20 @@ def _eventually(condition: Callable[[], bool], timeout: float = 5) -> bool:
     return True
 
 
+def _lines_so_far(lab: Lab, name: str, quiet: float = 0.2, timeout: float = 3.0) -> int:
+    """How many lines the device has received, once no more arrive for `quiet` seconds: the
+    logout an earlier session typed last may reach the device a moment after that test ended,
+    and must not count as this test's."""
+    count, since = len(lab.sim.command_lines(name)), time.monotonic()
+    deadline = since + timeout
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.02)
+        now = len(lab.sim.command_lines(name))
+        if now != count:
+            count, since = now, time.monotonic()
+    return count
+
+
 def _received_settles_to(lab: Lab, name: str, start: int, expected: list[str]) -> list[str]:
     """What the device received since `start`, once it equals `expected` (netmiko closes the
     connection right after typing its logout, so the device may read it a moment later)."""
@@ -400,7 +414,7 @@ def test_run_commands_returns_exactly_what_the_device_printed(
 ) -> None:
     name = DEVICE_OF[platform]
     commands = _commands(platform)
-    connections, start = lab.sim.connections(name), len(lab.sim.command_lines(name))
+    connections, start = lab.sim.connections(name), _lines_so_far(lab, name)
 
     data = _run(lab, name, commands)
 
@@ -426,7 +440,7 @@ def test_poll_device_judges_the_healthy_device(lab: Lab, platform: str) -> None:
     name = DEVICE_OF[platform]
     device = lab.inventory.device(name)
     checks = load_cli_catalog().for_platform(platform, device.role)
-    connections, start = lab.sim.connections(name), len(lab.sim.command_lines(name))
+    connections, start = lab.sim.connections(name), _lines_so_far(lab, name)
 
     report, collected = asyncio.run(poll_device(device, NO_SNMP))
 
@@ -473,7 +487,7 @@ def test_the_refusal_corpus_is_broad() -> None:
 def test_refused_commands_never_reach_the_device(lab: Lab, platform: str) -> None:
     name = DEVICE_OF[platform]
     commands = _mixed(platform)
-    start = len(lab.sim.command_lines(name))
+    start = _lines_so_far(lab, name)
 
     data = _run(lab, name, commands)
 
@@ -523,7 +537,7 @@ def test_only_refused_commands_open_no_connection(lab: Lab) -> None:
     ],
 )
 def test_patrol_exec_refuses_and_sends_nothing(lab: Lab, name: str, command: str) -> None:
-    connections, start = lab.sim.connections(name), len(lab.sim.command_lines(name))
+    connections, start = lab.sim.connections(name), _lines_so_far(lab, name)
     result = CliRunner().invoke(
         app, ["exec", "--inventory", str(lab.inventory_path), name, command]
     )
@@ -536,7 +550,7 @@ def test_patrol_exec_refuses_and_sends_nothing(lab: Lab, name: str, command: str
 
 def test_patrol_exec_runs_an_abbreviated_command_on_record(lab: Lab) -> None:
     name = "fz-hq-core-01"
-    start = len(lab.sim.command_lines(name))
+    start = _lines_so_far(lab, name)
     result = CliRunner().invoke(
         app,
         ["exec", "--inventory", str(lab.inventory_path), "--operator", "carol", name, "dis al act"],
@@ -573,7 +587,7 @@ def test_unknown_host_key_is_refused_before_login(
 ) -> None:
     empty = tmp_path / "known_hosts"
     empty.write_text("")
-    start = len(lab.sim.command_lines(name))
+    start = _lines_so_far(lab, name)
     commands = _commands(lab.platform(name))[:2]
 
     data = _run(lab, name, commands, known_hosts=empty)
@@ -598,7 +612,7 @@ def test_changed_host_key_is_refused_with_both_fingerprints(
     impostor = lab.sim.host_key(other)  # another device's key recorded for this host
     known = tmp_path / "known_hosts"
     known.write_text(f"[{address}]:{port} {impostor.get_name()} {impostor.get_base64()}\n")
-    start = len(lab.sim.command_lines(name))
+    start = _lines_so_far(lab, name)
 
     data = _run(lab, name, ["lsdrive -delim :"], known_hosts=known)
 
@@ -661,7 +675,7 @@ def test_stuck_devices_time_out_into_unknown_without_holding_up_the_sweep(lab: L
         "fz-hq-aix-01",  # stops after 100 bytes: inside `errpt`, its first command
         "fz-hq-core-02",  # never prints a prompt
     ]
-    starts = {name: len(lab.sim.command_lines(name)) for name in names}
+    starts = {name: _lines_so_far(lab, name) for name in names}
     command_timeout = 1.0
     options = PollOptions(ssh=SshOptions(command_timeout=command_timeout, operator="sweeper"))
     devices = [lab.inventory.device(name) for name in names]
